@@ -1,0 +1,51 @@
+# Hippo: the two commands of the quick start are `make run` and `make test`.
+# Every target bootstraps .venv (a Python >= 3.12 found by scripts/find-python.sh) on first use.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+
+.PHONY: run test bootstrap migrate data lint format typecheck pytest train bench clean
+
+bootstrap:
+	@scripts/bootstrap.sh dev
+
+migrate: bootstrap
+	@$(MANAGE) migrate --noinput -v 0
+
+# MNIST: HIPPO_MNIST_DIR, the local cache, or a verified download. Offline without data is not fatal
+# for `make run`: the service starts and /readyz and the demo page say that MNIST is missing.
+data: bootstrap
+	@$(MANAGE) fetch_mnist || echo "warning: MNIST is not available yet; see README (HIPPO_MNIST_DIR)"
+
+run: migrate data
+	@$(MANAGE) ensure_model
+	$(MANAGE) runserver 0.0.0.0:$(PORT)
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: bootstrap
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+typecheck: bootstrap
+	$(VENV)/bin/mypy
+
+pytest: bootstrap
+	@scripts/ensure-chromium.sh
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+train: migrate data
+	$(MANAGE) train_mnist
+
+bench: bootstrap
+	$(PY) -m bench.train_speed
+	$(PY) -m bench.api_throughput
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,160 @@
+"""Django settings for Hippo, read from the environment (see `.env.example`)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from dotenv import load_dotenv
+
+from hippo_site.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(BASE_DIR / ".env", override=False)
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# A development server may run without a configured key; production refuses to start without one
+# (see hippo_site.checks). The generated key is never written anywhere.
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50)
+SECRET_KEY_FROM_ENV = bool(env_str("DJANGO_SECRET_KEY"))
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "hippo_site.apps.HippoSiteConfig",
+    "registry",
+    "inference",
+    "mnist_samples",
+    "training",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hippo_site.urls"
+WSGI_APPLICATION = "hippo_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Runtime state (SQLite database, local model store, MNIST cache) lives under HIPPO_DATA_DIR.
+DATA_DIR = Path(env_str("HIPPO_DATA_DIR") or BASE_DIR / "var").resolve()
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'hippo.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Without collectstatic (development, tests) whitenoise serves straight from the finders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- API ---
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "inference.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": (
+        ["rest_framework.throttling.AnonRateThrottle"] if env_str("HIPPO_THROTTLE_ANON") else []
+    ),
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("HIPPO_THROTTLE_ANON") or None},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hippo API",
+    "DESCRIPTION": (
+        "Predict handwritten digits with small NumPy networks and look inside every layer."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+CORS_ALLOWED_ORIGINS = env_list("ALLOWED_ORIGINS")
+# Largest request body the API accepts (a batch of 1,000 x 784 numbers is ~6 MB of JSON).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HIPPO_MAX_BODY_BYTES", 8 * 1024 * 1024)
+
+# --- Hippo ---
+# MNIST: an explicit folder first, then the cache that `manage.py fetch_mnist` fills.
+HIPPO_MNIST_DIR = env_str("HIPPO_MNIST_DIR")
+HIPPO_MNIST_CACHE = DATA_DIR / "mnist"
+HIPPO_REQUIRE_MNIST = env_bool("HIPPO_REQUIRE_MNIST", default=False)
+
+# Model store: the Hugging Face Hub when HF_MODEL_REPO is set, else a local directory with the same
+# layout. HF_TOKEN (or the seed's HUGGINGFACE_TOKEN) is read by registry.stores and never logged.
+HF_MODEL_REPO = env_str("HF_MODEL_REPO")
+HF_ENDPOINT = env_str("HF_ENDPOINT")
+HIPPO_LOCAL_HUB = Path(env_str("HIPPO_LOCAL_HUB") or DATA_DIR / "local_hub").resolve()
+DEFAULT_MODEL = env_str("DEFAULT_MODEL")
+HIPPO_MODELS_DIR = Path(env_str("HIPPO_MODELS_DIR") or BASE_DIR / "models").resolve()
+
+HIPPO_PREDICT_BATCH_LIMIT = env_int("HIPPO_PREDICT_BATCH_LIMIT", 1000)
+HIPPO_MODEL_CACHE_SIZE = env_int("HIPPO_MODEL_CACHE_SIZE", 8)
+HIPPO_MAX_IMAGE_BYTES = env_int("HIPPO_MAX_IMAGE_BYTES", 4 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
+    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)

@@ -1,0 +1,1 @@
+"""NumPy neural networks, the 3Blue1Brown / Nielsen way (no Django in here)."""
