@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -14,3 +16,6 @@ class HippoSiteConfig(AppConfig):
         from hippo_site import checks  # noqa: F401  (registers the checks)
 
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        # whitenoise warns on every start when STATIC_ROOT is missing; before `collectstatic` has
+        # run (development, tests) it is simply empty and the finders serve the files.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
