@@ -121,6 +121,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Offline: no validator badge fetched from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ModelStatusEnum": "inference.serializers.MODEL_STATUSES",
+        "ReadinessStatusEnum": "inference.serializers.READINESS_STATUSES",
+        "HealthStatusEnum": "inference.serializers.HEALTH_STATUSES",
+    },
 }
 
 CORS_ALLOWED_ORIGINS = env_list("ALLOWED_ORIGINS")
@@ -139,6 +147,8 @@ HF_MODEL_REPO = env_str("HF_MODEL_REPO")
 HF_ENDPOINT = env_str("HF_ENDPOINT")
 HIPPO_LOCAL_HUB = Path(env_str("HIPPO_LOCAL_HUB") or DATA_DIR / "local_hub").resolve()
 DEFAULT_MODEL = env_str("DEFAULT_MODEL")
+# Where hf_hub_download keeps its files; unset: huggingface_hub's own cache under HF_HOME.
+HIPPO_HF_CACHE = Path(env_str("HIPPO_HF_CACHE")).resolve() if env_str("HIPPO_HF_CACHE") else None
 HIPPO_MODELS_DIR = Path(env_str("HIPPO_MODELS_DIR") or BASE_DIR / "models").resolve()
 
 HIPPO_PREDICT_BATCH_LIMIT = env_int("HIPPO_PREDICT_BATCH_LIMIT", 1000)

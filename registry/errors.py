@@ -1,0 +1,67 @@
+"""Errors of the model registry and of the model stores.
+
+Every error carries a one-line `message` meant for people (API responses, command output, the
+admin). Messages never contain a token: store errors are built from redacted text only.
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base class of every error the registry raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ModelNotFound(RegistryError):  # noqa: N818 (names fixed by the contracts)
+    """No registered model has the requested name."""
+
+
+class NoDefaultModel(RegistryError):  # noqa: N818 (names fixed by the contracts)
+    """No model was named and no default model is configured."""
+
+
+class ModelUnavailable(RegistryError):  # noqa: N818 (names fixed by the contracts)
+    """The model is registered but cannot be served (vanished from the store, or disabled)."""
+
+
+class ModelBroken(RegistryError):  # noqa: N818 (names fixed by the contracts)
+    """The model's files failed their checksum or validation; the reason is in the message."""
+
+
+class InvalidModel(RegistryError):  # noqa: N818 (names fixed by the contracts)
+    """A local model file refused by `push_model` before anything was sent."""
+
+
+class StoreError(RegistryError):
+    """The model store failed (missing repository or file, unexpected answer of the Hub)."""
+
+
+class StoreUnreachable(StoreError):  # noqa: N818 (names fixed by the contracts)
+    """The model store cannot be reached (network down, wrong endpoint, offline mode)."""
+
+
+class TokenMissing(StoreError):  # noqa: N818 (names fixed by the contracts)
+    """Writing to the Hub needs a token and none is configured."""
+
+
+class TokenRejected(StoreError):  # noqa: N818 (names fixed by the contracts)
+    """The Hub refused the token (invalid, expired, or without the needed permission)."""
+
+
+REDACTED = "***"
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Return `text` with every occurrence of each non-empty secret replaced by `***`.
+
+    Args:
+        text: Any text that may echo a secret (an HTTP error message, a header dump).
+        *secrets: The values to hide; None and empty strings are ignored.
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text

@@ -1,0 +1,123 @@
+"""The repository layout shared by push and sync, and how a registry row mirrors a model.
+
+One repository holds many models: `<name>.safetensors` and `<name>.json` each (plus `<name>.png`,
+the training curves, when present) at the top level, and a README.md model card listing them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from nn_core.model_files import ModelFileError, ModelMetadata, read_metadata
+from registry.model_card import CardEntry
+from registry.stores import ModelStore, Snapshot
+
+WEIGHTS_SUFFIX = ".safetensors"
+METADATA_SUFFIX = ".json"
+IMAGE_SUFFIX = ".png"
+CARD_FILENAME = "README.md"
+
+MIRRORED_FIELDS = (
+    "store",
+    "repo",
+    "filename",
+    "metadata_filename",
+    "image_filename",
+    "sha256",
+    "size_bytes",
+    "sizes",
+    "activation",
+    "output",
+    "cost",
+    "test_accuracy",
+    "metrics",
+    "training",
+    "created_at",
+)
+"""Fields copied from the store (read-only in the admin)."""
+
+
+def created_at_of(metadata: ModelMetadata) -> dt.datetime | None:
+    """When the model was made, as an aware datetime (None when unknown)."""
+    parsed = parse_datetime(metadata.created_at) if metadata.created_at else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
+
+
+def accuracy_of(metadata: ModelMetadata) -> float | None:
+    """The test accuracy in percent, or None."""
+    value = (metadata.metrics or {}).get("test_accuracy")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def mirror_fields(
+    store: ModelStore,
+    name: str,
+    metadata: ModelMetadata | None,
+    *,
+    sha256: str,
+    size_bytes: int | None,
+    has_image: bool,
+) -> dict[str, Any]:
+    """The mirrored fields of a model (zero values when its metadata cannot be read)."""
+    return {
+        "store": store.kind,
+        "repo": store.repo,
+        "filename": name + WEIGHTS_SUFFIX,
+        "metadata_filename": name + METADATA_SUFFIX,
+        "image_filename": name + IMAGE_SUFFIX if has_image else "",
+        "sha256": sha256,
+        "size_bytes": size_bytes,
+        "sizes": list(metadata.sizes) if metadata else [],
+        "activation": metadata.activation if metadata else "",
+        "output": metadata.output if metadata else "",
+        "cost": metadata.cost if metadata else "",
+        "test_accuracy": accuracy_of(metadata) if metadata else None,
+        "metrics": dict(metadata.metrics or {}) if metadata else {},
+        "training": dict(metadata.training or {}) if metadata else {},
+        "created_at": created_at_of(metadata) if metadata else None,
+    }
+
+
+def model_names(snapshot: Snapshot | None) -> list[str]:
+    """Names with both `<name>.safetensors` and `<name>.json` at the repository's top level."""
+    if snapshot is None:
+        return []
+    return sorted(
+        path.removesuffix(WEIGHTS_SUFFIX)
+        for path in snapshot.files
+        if path.endswith(WEIGHTS_SUFFIX)
+        and "/" not in path
+        and path.removesuffix(WEIGHTS_SUFFIX) + METADATA_SUFFIX in snapshot.files
+    )
+
+
+def card_entry(
+    name: str, metadata: ModelMetadata | None, *, has_image: bool, size: int | None
+) -> CardEntry:
+    """What the model card says about a model (a placeholder when its metadata is unreadable)."""
+    if metadata is None:
+        return CardEntry(name=name, sizes=[], activation="?", output="?", has_image=has_image)
+    return CardEntry(
+        name=name,
+        sizes=list(metadata.sizes),
+        activation=metadata.activation,
+        output=metadata.output,
+        test_accuracy=accuracy_of(metadata),
+        description=metadata.description,
+        has_image=has_image,
+        size_bytes=size,
+    )
+
+
+def read_stored_metadata(store: ModelStore, name: str, revision: str) -> ModelMetadata | None:
+    """The metadata of model `name` at `revision`, or None when it is invalid."""
+    try:
+        return read_metadata(store.fetch(name + METADATA_SUFFIX, revision))
+    except ModelFileError:
+        return None

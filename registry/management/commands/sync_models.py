@@ -1,0 +1,28 @@
+"""`manage.py sync_models`: mirror the store's models into the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registry import services
+from registry.errors import RegistryError
+
+
+class Command(BaseCommand):
+    """Add new models, update changed ones, mark vanished ones unavailable; print what changed."""
+
+    help = (
+        "Mirror the metadata of the models in the store (HF_MODEL_REPO on the Hugging Face Hub, "
+        "else the local store) into the registry. Idempotent; never deletes a model."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Sync and print the report (nothing changes when the store cannot be read)."""
+        try:
+            report = services.sync_models()
+        except RegistryError as exc:
+            raise CommandError(f"{exc.message}. The registry is unchanged.") from None
+        for line in report.lines():
+            self.stdout.write(line)

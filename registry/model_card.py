@@ -1,0 +1,146 @@
+"""The repository's README.md: a Hub model card listing every model of the repository.
+
+The YAML front matter is built with huggingface_hub's `ModelCardData` and `EvalResult`
+(`library_name`, tags, and a `model-index` entry with the test accuracy of each model); the body is
+plain Markdown (no Jinja template, so no extra dependency). `huggingface_hub.ModelCard.load` reads
+the result; its `data` keeps one model-index entry only, so read all of them with `metadata_load`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from huggingface_hub import EvalResult, ModelCardData
+from huggingface_hub.repocard_data import eval_results_to_model_index
+
+LIBRARY_NAME = "hippo"
+TAGS = ["mnist", "image-classification", "numpy", "safetensors", "hippo"]
+DATASET = "ylecun/mnist"
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """What the card says about one model.
+
+    Attributes:
+        name: The model's name (its files are `<name>.safetensors` and `<name>.json`).
+        sizes: Layer sizes, e.g. [784, 100, 10].
+        activation: Hidden activation.
+        output: Output layer ("softmax" or "sigmoid").
+        test_accuracy: Percent, or None when unknown.
+        description: Free text.
+        has_image: Whether `<name>.png` (the training curves) is in the repository.
+        size_bytes: Size of the weights file.
+    """
+
+    name: str
+    sizes: Sequence[int]
+    activation: str
+    output: str
+    test_accuracy: float | None = None
+    description: str = ""
+    has_image: bool = False
+    size_bytes: int | None = None
+
+    @property
+    def architecture(self) -> str:
+        """The layer sizes joined by dashes."""
+        return "-".join(str(size) for size in self.sizes)
+
+
+def _model_index(entries: Sequence[CardEntry]) -> list[dict[str, Any]]:
+    index: list[dict[str, Any]] = []
+    for entry in entries:
+        if entry.test_accuracy is None:
+            continue
+        result = EvalResult(
+            task_type="image-classification",
+            task_name="Image Classification",
+            dataset_type=DATASET,
+            dataset_name="MNIST",
+            dataset_split="test",
+            metric_type="accuracy",
+            metric_name="Test accuracy",
+            metric_value=round(float(entry.test_accuracy), 4),
+        )
+        index.extend(eval_results_to_model_index(entry.name, [result]))
+    return index
+
+
+def card_data(entries: Sequence[CardEntry]) -> ModelCardData:
+    """The card's front matter (one `model-index` entry per model with a test accuracy)."""
+    data = ModelCardData(
+        library_name=LIBRARY_NAME,
+        tags=list(TAGS),
+        datasets=[DATASET],
+        metrics=["accuracy"],
+        pipeline_tag="image-classification",
+    )
+    index = _model_index(entries)
+    if index:
+        # ModelCardData models a single model; a multi-model repository lists one entry each.
+        data["model-index"] = index
+    return data
+
+
+def _accuracy(entry: CardEntry) -> str:
+    return "n/a" if entry.test_accuracy is None else f"{entry.test_accuracy:.2f} %"
+
+
+def _size(entry: CardEntry) -> str:
+    return "n/a" if entry.size_bytes is None else f"{entry.size_bytes / 1024:.0f} KiB"
+
+
+def _body(repo_id: str, entries: Sequence[CardEntry]) -> str:
+    lines = [
+        f"# {repo_id.rsplit('/', 1)[-1]}",
+        "",
+        "Small fully connected networks that classify MNIST digits, trained with Hippo "
+        "(pure NumPy). Each model is `<name>.safetensors` (tensors `layers.{i}.weight` of shape "
+        "(out, in) and `layers.{i}.bias`) with its metadata in `<name>.json` (architecture, "
+        "metrics, training history) and, when present, its training curves in `<name>.png`.",
+        "",
+        "## Models",
+        "",
+    ]
+    if not entries:
+        lines.append("No model yet.")
+    else:
+        lines += [
+            "| Model | Architecture | Activation | Test accuracy | Weights |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{e.name}` | {e.architecture} | {e.activation} / {e.output} | {_accuracy(e)} "
+            f"| [{e.name}.safetensors]({e.name}.safetensors) ({_size(e)}) |"
+            for e in entries
+        ]
+    for entry in entries:
+        lines += ["", f"### {entry.name}", ""]
+        if entry.description:
+            lines += [entry.description, ""]
+        lines.append(
+            f"Architecture {entry.architecture}, {entry.activation} hidden layers, "
+            f"{entry.output} output; test accuracy {_accuracy(entry)}."
+        )
+        if entry.has_image:
+            lines += ["", f"![Training curves of {entry.name}]({entry.name}.png)"]
+    lines += [
+        "",
+        "## Usage",
+        "",
+        "```bash",
+        f"HF_MODEL_REPO={repo_id} python manage.py sync_models",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_model_card(repo_id: str, entries: Sequence[CardEntry]) -> str:
+    """The README.md of the repository `repo_id` listing `entries` (sorted by name)."""
+    ordered = sorted(entries, key=lambda entry: entry.name)
+    # Not round-tripped through `ModelCard`: parsing would fold the model-index into one model.
+    return f"---\n{card_data(ordered).to_yaml()}\n---\n\n{_body(repo_id, ordered)}"

@@ -1,0 +1,197 @@
+"""`push_model`: validate a local model, push it with the model card in one commit, register it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from nn_core.model_files import (
+    ModelFileError,
+    ModelMetadata,
+    load_model,
+    read_metadata,
+    sha256_file,
+)
+from registry.defaults import choose_initial_default
+from registry.errors import InvalidModel, StoreError
+from registry.layout import (
+    CARD_FILENAME,
+    IMAGE_SUFFIX,
+    METADATA_SUFFIX,
+    WEIGHTS_SUFFIX,
+    card_entry,
+    mirror_fields,
+    model_names,
+    read_stored_metadata,
+)
+from registry.model_card import render_model_card
+from registry.models import RegisteredModel, Status
+from registry.stores import FileContent, ModelStore, get_store
+
+logger = logging.getLogger(__name__)
+
+
+def _validated_local_model(weights_path: Path) -> ModelMetadata:
+    if weights_path.suffix != WEIGHTS_SUFFIX or not weights_path.is_file():
+        raise InvalidModel(f"{weights_path} is not a {WEIGHTS_SUFFIX} file")
+    metadata_path = weights_path.with_suffix(METADATA_SUFFIX)
+    if not metadata_path.is_file():
+        raise InvalidModel(f"{metadata_path} is missing: a model is pushed with its metadata")
+    try:
+        return load_model(weights_path, metadata_path).metadata
+    except (ModelFileError, OSError) as exc:
+        raise InvalidModel(f"{weights_path} cannot be pushed: {exc}") from None
+
+
+def push_model(
+    weights_path: Path | str,
+    *,
+    name: str | None = None,
+    accuracy: float | None = None,
+    description: str | None = None,
+    private: bool = False,
+    store: ModelStore | None = None,
+) -> RegisteredModel:
+    """Validate a local model, push it to the store in one commit, and register what was stored.
+
+    The commit holds `<name>.safetensors`, `<name>.json` (the metadata with the name, description
+    and accuracy given here), `<name>.png` when a PNG sits beside the weights, and README.md
+    regenerated to list every model of the repository.
+
+    Args:
+        weights_path: The `.safetensors` file; its metadata is the `.json` beside it.
+        name: The model's name (slugified; the original text becomes the display name). Default:
+            the metadata's name.
+        accuracy: Test accuracy in percent, overriding the metadata's.
+        description: Overrides the metadata's description.
+        private: Create the Hub repository private if it does not exist yet.
+        store: The store (default: the configured one).
+
+    Returns:
+        The registry row, as stored (revision included).
+
+    Raises:
+        InvalidModel: The local model is broken or inconsistent; nothing was sent.
+        StoreError: The store refused or failed (TokenMissing, TokenRejected, StoreUnreachable);
+            the registry is unchanged.
+    """
+    weights_path = Path(weights_path)
+    metadata = _validated_local_model(weights_path)
+    slug = slugify(name or metadata.name or weights_path.stem)
+    if not slug:
+        raise InvalidModel(f"'{name}' gives an empty model name")
+    if accuracy is not None and not 0.0 <= accuracy <= 100.0:
+        raise InvalidModel(f"accuracy must be a percentage in 0..100, got {accuracy}")
+    metrics = dict(metadata.metrics or {})
+    if accuracy is not None:
+        metrics["test_accuracy"] = float(accuracy)
+    metadata = dataclasses.replace(
+        metadata,
+        name=slug,
+        metrics=metrics,
+        description=metadata.description if description is None else description,
+    )
+    try:
+        metadata_bytes = metadata.to_json().encode()
+    except ModelFileError as exc:
+        raise InvalidModel(f"the metadata of {weights_path} is invalid: {exc}") from None
+    sha256 = sha256_file(weights_path)
+    image = weights_path.with_suffix(IMAGE_SUFFIX)
+
+    store = store or get_store()
+    store.ensure_can_write()
+    head = store.snapshot()
+    entries = []
+    if head is not None:
+        entries = [
+            card_entry(
+                other,
+                read_stored_metadata(store, other, head.revision),
+                has_image=other + IMAGE_SUFFIX in head.files,
+                size=head.files[other + WEIGHTS_SUFFIX].size,
+            )
+            for other in model_names(head)
+            if other != slug
+        ]
+    files: dict[str, FileContent] = {
+        slug + WEIGHTS_SUFFIX: weights_path,
+        slug + METADATA_SUFFIX: metadata_bytes,
+    }
+    # Curves of an earlier version must not describe this one: no PNG beside the weights
+    # deletes the stored one.
+    files[slug + IMAGE_SUFFIX] = image if image.is_file() else None
+    entries.append(
+        card_entry(
+            slug,
+            metadata,
+            has_image=files[slug + IMAGE_SUFFIX] is not None,
+            size=weights_path.stat().st_size,
+        )
+    )
+    files[CARD_FILENAME] = render_model_card(store.repo, entries).encode()
+    verb = "Update" if head is not None and slug + WEIGHTS_SUFFIX in head.files else "Add"
+    revision = store.commit(
+        files,
+        f"{verb} model {slug}",
+        parent=head.revision if head is not None else None,
+        private=private,
+    )
+    logger.info("pushed %s to %s at revision %s", slug, store.repo, revision)
+    return _register_pushed(store, slug, revision, sha256, name=name, description=description)
+
+
+def _register_pushed(
+    store: ModelStore,
+    slug: str,
+    revision: str,
+    sha256: str,
+    *,
+    name: str | None,
+    description: str | None,
+) -> RegisteredModel:
+    """Upsert the row of a pushed model from what the store holds at `revision`."""
+    stored = store.snapshot(revision)
+    if stored is None or slug + WEIGHTS_SUFFIX not in stored.files:
+        raise StoreError(f"{slug} is missing from {store.repo} right after the push")
+    stored_sha256 = sha256_file(store.fetch(slug + WEIGHTS_SUFFIX, revision))
+    if stored_sha256 != sha256:
+        store.discard(slug + WEIGHTS_SUFFIX, revision)
+        raise StoreError(
+            f"the store holds different weights for {slug} than were pushed "
+            f"(SHA-256 {stored_sha256}, expected {sha256})"
+        )
+    try:
+        metadata = read_metadata(store.fetch(slug + METADATA_SUFFIX, revision))
+    except ModelFileError as exc:
+        raise StoreError(f"the store returned unreadable metadata for {slug}: {exc}") from None
+    fields = mirror_fields(
+        store,
+        slug,
+        metadata,
+        sha256=sha256,
+        size_bytes=stored.files[slug + WEIGHTS_SUFFIX].size,
+        has_image=slug + IMAGE_SUFFIX in stored.files,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        entry, created = RegisteredModel.objects.get_or_create(
+            name=slug, defaults={**fields, "revision": revision}
+        )
+        for key, value in fields.items():
+            setattr(entry, key, value)
+        entry.revision = revision
+        entry.status, entry.status_reason = Status.AVAILABLE, ""
+        entry.synced_at = now
+        if created or description is not None:
+            entry.description = metadata.description
+        if name and name != slug:
+            entry.display_name = name
+        entry.save()
+        choose_initial_default([])
+    entry.refresh_from_db()
+    return entry
