@@ -1,1 +1,32 @@
-"""NumPy neural networks, the 3Blue1Brown / Nielsen way (no Django in here)."""
+"""NumPy neural networks, the 3Blue1Brown / Nielsen way (no Django in here).
+
+The network lives in :mod:`nn_core.network`; its building blocks have a module each
+(:mod:`~nn_core.activations`, :mod:`~nn_core.costs`, :mod:`~nn_core.initialization`,
+:mod:`~nn_core.optimizers`, :mod:`~nn_core.schedules`).
+"""
+
+from nn_core.network import (
+    ACTIVATIONS,
+    COSTS,
+    OPTIMIZERS,
+    OUTPUTS,
+    SCHEDULES,
+    EpochReport,
+    LayerActivations,
+    NeuralNetwork,
+    Prediction,
+    TrainingDiverged,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "COSTS",
+    "OPTIMIZERS",
+    "OUTPUTS",
+    "SCHEDULES",
+    "EpochReport",
+    "LayerActivations",
+    "NeuralNetwork",
+    "Prediction",
+    "TrainingDiverged",
+]

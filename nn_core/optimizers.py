@@ -1,0 +1,136 @@
+"""Optimizers: how a gradient becomes a parameter update.
+
+Each optimizer updates a list of parameter arrays in place from the gradients of the mean
+mini-batch cost, ∇C = (1/m) Σ_x ∇C_x (so the learning rate η does not depend on the batch size;
+this is Nielsen's η/m · Σ_x ∇C_x written the other way round):
+
+* **sgd** — plain gradient descent: p ← p − η ∇C.
+* **momentum** — a velocity v that remembers past steps (Nielsen, chapter 3; μ is "momentum"):
+  v ← μ v − η ∇C;  p ← p + v. Consistent gradient directions build speed, oscillating ones cancel.
+* **adam** — per-parameter step sizes from running estimates of the gradient's first and second
+  moments (Kingma & Ba, 2015): m ← β₁m + (1 − β₁)∇C; v ← β₂v + (1 − β₂)∇C²;
+  p ← p − η m̂ / (√v̂ + ε), with the bias corrections m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+  Its usual η is about 1e-3, far below SGD's.
+
+The updates are written with ``out=`` / in-place operators, so after the first step no optimizer
+allocates memory: the training loop calls :meth:`Optimizer.step` once per mini-batch. The
+gradient arrays passed in are scratch space afterwards (they may be overwritten).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.floating]
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
+"""Optimizers, by name."""
+
+ADAM_EPSILON = 1e-8
+
+
+class Optimizer(Protocol):
+    """Updates parameters in place from their gradients."""
+
+    def step(self, params: list[Array], grads: list[Array], learning_rate: float) -> None:
+        """Apply one update; ``grads[i]`` is ∂C/∂``params[i]`` and may be overwritten."""
+        ...
+
+
+class SGD:
+    """p ← p − η ∇C."""
+
+    def step(self, params: list[Array], grads: list[Array], learning_rate: float) -> None:
+        """Apply one gradient-descent step."""
+        for p, g in zip(params, grads, strict=True):
+            g *= learning_rate
+            p -= g
+
+
+class Momentum:
+    """v ← μ v − η ∇C;  p ← p + v."""
+
+    def __init__(self, params: list[Array], momentum: float = 0.9) -> None:
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum = momentum
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def step(self, params: list[Array], grads: list[Array], learning_rate: float) -> None:
+        """Apply one momentum step."""
+        for p, g, v in zip(params, grads, self.velocities, strict=True):
+            v *= self.momentum
+            g *= learning_rate
+            v -= g
+            p += v
+
+
+class Adam:
+    """Adam with bias-corrected moment estimates."""
+
+    def __init__(
+        self,
+        params: list[Array],
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = ADAM_EPSILON,
+    ) -> None:
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {beta}")
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.t = 0
+        self.first = [np.zeros_like(p) for p in params]
+        self.second = [np.zeros_like(p) for p in params]
+        self._scratch = [np.empty_like(p) for p in params]
+
+    def step(self, params: list[Array], grads: list[Array], learning_rate: float) -> None:
+        """Apply one Adam step."""
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        # Fold both bias corrections into the step size and ε (algebraically identical to
+        # dividing m and v by (1 − βᵗ), and two scalar operations instead of two array ones).
+        correction = math.sqrt(1.0 - b2**self.t)
+        step_size = learning_rate * correction / (1.0 - b1**self.t)
+        epsilon = self.epsilon * correction
+        for p, g, m, v, s in zip(
+            params, grads, self.first, self.second, self._scratch, strict=True
+        ):
+            m *= b1
+            np.multiply(g, 1.0 - b1, out=s)
+            m += s
+            v *= b2
+            np.multiply(g, g, out=s)
+            s *= 1.0 - b2
+            v += s
+            np.sqrt(v, out=s)
+            s += epsilon
+            np.divide(m, s, out=s)
+            s *= step_size
+            p -= s
+
+
+def make_optimizer(
+    name: str,
+    params: list[Array],
+    *,
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+) -> Optimizer:
+    """Return a fresh optimizer ``name`` with its state shaped like ``params``.
+
+    Raises:
+        ValueError: ``name`` is not one of :data:`OPTIMIZERS`, or a coefficient is out of range.
+    """
+    if name == "sgd":
+        return SGD()
+    if name == "momentum":
+        return Momentum(params, momentum)
+    if name == "adam":
+        return Adam(params, beta1, beta2)
+    raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
