@@ -1,0 +1,147 @@
+"""Decoding of uploaded digit images (PNG/JPEG, any size, either polarity) into grayscale arrays.
+
+Pillow decodes; this module guards the decoder (byte and pixel limits, so a decompression bomb is
+refused before its pixels are allocated), flattens alpha, and hands a 2-D grayscale array to
+`nn_core.preprocessing.normalize_digit`, which does the MNIST-style normalisation in NumPy.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import warnings
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from inference.errors import ApiError, invalid_input, payload_too_large
+
+ACCEPTED_FORMATS = ("PNG", "JPEG")
+MAX_IMAGE_PIXELS = 4096 * 4096
+"""Largest decoded image, in pixels (64 MB as RGBA): far beyond any drawing, far below a bomb."""
+MAX_SIDE = 8192
+
+_DATA_URL = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w.+-]+=[\w.+-]+)*;base64,", re.ASCII
+)
+_TRANSPARENT_SHARE = 0.5
+"""Above this share of transparent pixels the background is transparent and alpha is the ink."""
+
+
+def max_image_bytes() -> int:
+    """The largest image file accepted, in bytes (`HIPPO_MAX_IMAGE_BYTES`)."""
+    return int(settings.HIPPO_MAX_IMAGE_BYTES)
+
+
+def decode_data_url(value: object, field: str = "image") -> bytes:
+    """Return the bytes of a `data:image/...;base64,` URL.
+
+    Raises:
+        ApiError: `invalid_input` when the value is not a base64 data URL, `payload_too_large`
+            when the encoded image is bigger than `HIPPO_MAX_IMAGE_BYTES`.
+    """
+    if not isinstance(value, str):
+        raise invalid_input({field: ["expected a data: URL string (data:image/png;base64,...)"]})
+    match = _DATA_URL.match(value)
+    if match is None:
+        raise invalid_input(
+            {field: ["expected a data: URL with base64 content (data:image/png;base64,...)"]}
+        )
+    mime = match.group("mime")
+    if mime is not None and not mime.startswith("image/"):
+        raise invalid_input({field: [f"expected an image, got {mime}"]})
+    encoded = value[match.end() :]
+    limit = max_image_bytes()
+    if len(encoded) * 3 // 4 > limit:
+        raise payload_too_large(f"The image is larger than {limit} bytes.", field)
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid_input({field: ["the data: URL does not hold valid base64"]}) from None
+
+
+def _open(data: bytes, field: str) -> Image.Image:
+    """Open (header only) and check the size before any pixel is decoded."""
+    if not data:
+        raise invalid_input({field: ["the image is empty"]})
+    if len(data) > max_image_bytes():
+        raise payload_too_large(f"The image is larger than {max_image_bytes()} bytes.", field)
+    try:
+        image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except UnidentifiedImageError:
+        raise invalid_input({field: ["not a PNG or JPEG image"]}) from None
+    except Image.DecompressionBombError:
+        # Pillow refuses far beyond our own limit while reading the header (> 179 M pixels).
+        raise payload_too_large("The image has too many pixels.", field) from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise invalid_input(
+            {field: [f"the image cannot be decoded ({type(exc).__name__})"]}
+        ) from None
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise invalid_input({field: ["the image has no pixels"]})
+    if width * height > MAX_IMAGE_PIXELS or max(width, height) > MAX_SIDE:
+        raise payload_too_large(
+            f"The image is {width}x{height} pixels; the limit is {MAX_IMAGE_PIXELS} pixels "
+            f"and {MAX_SIDE} per side.",
+            field,
+        )
+    return image
+
+
+def _to_gray(image: Image.Image) -> npt.NDArray[np.float32]:
+    """Flatten any mode to grayscale 0..255 (float32), turning transparency into a background.
+
+    Drawings from a canvas are often ink on a transparent background, and the ink may be any
+    colour. When most pixels are transparent, alpha itself is the ink (drawn dark on white);
+    otherwise the image is composited on white and its luminance is used.
+    """
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        values = np.asarray(image, dtype=np.float32)
+        top = float(values.max()) if values.size else 0.0
+        return values * (255.0 / top) if top > 255.0 else values
+    if "A" in image.getbands() or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32)
+        if float(np.mean(alpha < 128)) > _TRANSPARENT_SHARE:
+            return 255.0 - alpha
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return np.asarray(image.convert("L"), dtype=np.float32)
+
+
+def decode_image(data: bytes, field: str = "image") -> npt.NDArray[np.float32]:
+    """Decode PNG/JPEG bytes into a 2-D grayscale array (0 = black, 255 = white).
+
+    Args:
+        data: The file's bytes.
+        field: The request field named in error messages.
+
+    Returns:
+        A `(height, width)` float32 array in 0..255, either polarity.
+
+    Raises:
+        ApiError: `invalid_input` for anything that is not a decodable PNG/JPEG image,
+            `payload_too_large` for a file or an image above the limits.
+    """
+    image = _open(data, field)
+    try:
+        with warnings.catch_warnings():
+            # Pillow's DecompressionBombWarning is an error here; our own limit is far lower anyway.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            return _to_gray(image)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombWarning) as exc:
+        raise invalid_input(
+            {field: [f"the image cannot be decoded ({type(exc).__name__})"]}
+        ) from None
+    except Image.DecompressionBombError:
+        raise payload_too_large("The image has too many pixels.", field) from None
+
+
+__all__ = ["ApiError", "decode_data_url", "decode_image", "max_image_bytes"]

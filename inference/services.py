@@ -1,0 +1,290 @@
+"""What the inference API does, as plain functions (the views only adapt HTTP to these).
+
+Each request resolves its model in the database (one indexed query, so a default chosen in the
+admin takes effect on the next request in every worker) and takes the network from the
+per-process LRU cache (so no request pays a load after warm-up).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from django.db import connection
+
+from inference.errors import invalid_input, to_api_error
+from inference.images import decode_image
+from inference.resolver import network_for, resolve_network
+from mnist_samples.services import mnist_status
+from nn_core.preprocessing import normalize_digit
+from registry import services as registry
+from registry.errors import ModelBroken, ModelNotFound, ModelUnavailable, NoDefaultModel
+
+if TYPE_CHECKING:
+    from registry.models import RegisteredModel
+
+IMAGE_SHAPE = [28, 28]
+PIXEL_DECIMALS = 6
+"""Decimals of the normalised pixels returned by `/predict/image` (float32 holds ~7 digits)."""
+
+
+# --- models and networks ------------------------------------------------------------------------
+
+
+def resolve(name: str | None) -> RegisteredModel:
+    """The registered model called `name`, or the default when `name` is None.
+
+    Raises:
+        ModelNotFound, NoDefaultModel, ModelUnavailable, ModelBroken: mapped to 404/404/409/409.
+    """
+    return registry.resolve_model(name or None)
+
+
+def warm_up() -> str | None:
+    """Load the default model into this process's cache; return its name (None: no default)."""
+    try:
+        entry = registry.get_default_model()
+    except (ModelBroken, ModelNotFound, ModelUnavailable, NoDefaultModel):
+        return None
+    network_for(entry)
+    return entry.name
+
+
+# --- predictions --------------------------------------------------------------------------------
+
+
+def _prediction(probabilities: npt.NDArray[np.floating[Any]]) -> dict[str, Any]:
+    values: list[float] = probabilities.astype(np.float64).tolist()
+    digit = int(np.argmax(probabilities))
+    return {"predicted_digit": digit, "confidence": values[digit], "probabilities": values}
+
+
+def predict(pixels: npt.NDArray[np.float32], model: str | None = None) -> dict[str, Any]:
+    """Predict one image of 784 pixels in 0..1 (already checked by `inference.pixels`)."""
+    name, network = resolve_network(model or None)
+    result = network.predict(pixels.reshape(1, -1))
+    return {**_prediction(result.probabilities[0]), "model": name}
+
+
+def predict_batch(batch: npt.NDArray[np.float32], model: str | None = None) -> dict[str, Any]:
+    """Predict an `(n, 784)` batch in one forward pass."""
+    name, network = resolve_network(model or None)
+    probabilities = network.predict(batch).probabilities.astype(np.float64)
+    digits = probabilities.argmax(axis=1)
+    confidences = probabilities[np.arange(len(digits)), digits]
+    return {
+        "predictions": [
+            {"predicted_digit": d, "confidence": c, "probabilities": p}
+            for d, c, p in zip(
+                digits.tolist(), confidences.tolist(), probabilities.tolist(), strict=True
+            )
+        ],
+        "model": name,
+    }
+
+
+def image_to_pixels(data: bytes) -> npt.NDArray[np.float32]:
+    """Decode an image and normalise it the way MNIST was made: 784 float32 pixels in 0..1."""
+    gray = decode_image(data)
+    try:
+        pixels = normalize_digit(gray)
+    except ValueError as exc:  # a blank image: nothing to recognise
+        raise invalid_input({"image": [str(exc)]}) from None
+    return np.asarray(pixels, dtype=np.float32).reshape(-1)
+
+
+def predict_image(data: bytes, model: str | None = None) -> dict[str, Any]:
+    """Predict the digit drawn in a PNG/JPEG image; also return the 784 pixels the network saw."""
+    name, network = resolve_network(model or None)  # an unknown model is reported first
+    pixels = image_to_pixels(data)
+    result = network.predict(pixels.reshape(1, -1))
+    return {
+        **_prediction(result.probabilities[0]),
+        "model": name,
+        "pixels": np.round(pixels.astype(np.float64), PIXEL_DECIMALS).tolist(),
+    }
+
+
+def _floats(values: npt.ArrayLike | None) -> list[float] | None:
+    if values is None:
+        return None
+    result: list[float] = np.asarray(values, dtype=np.float64).ravel().tolist()
+    return result
+
+
+def activations(pixels: npt.NDArray[np.float32], model: str | None = None) -> dict[str, Any]:
+    """Every layer's values (and pre-activations) for one image, plus the prediction."""
+    name, network = resolve_network(model or None)
+    layers = network.activations(pixels)
+    details = [
+        {
+            "index": int(layer.index),
+            "size": int(layer.size),
+            "activation": layer.activation,
+            "values": _floats(layer.values),
+            "pre_activations": _floats(layer.pre_activations),
+        }
+        for layer in layers
+    ]
+    output = np.asarray(layers[-1].values, dtype=np.float64).ravel()
+    return {
+        **_prediction(output),
+        "model": name,
+        "layers": [detail["values"] for detail in details],
+        "layer_details": details,
+    }
+
+
+def layer_weights(name: str, layer: int, neuron: int | None = None) -> dict[str, Any]:
+    """Weights of layer `layer` (connecting layer l to l+1), or of one neuron of layer l+1.
+
+    Raises:
+        ApiError: `invalid_input` for a layer or neuron that the model does not have.
+    """
+    model, network = resolve_network(name)
+    if layer >= len(network.weights):
+        raise invalid_input(
+            {"layer": [f"this model has layers 0..{len(network.weights) - 1}; got {layer}"]}
+        )
+    weights = np.asarray(network.weights[layer], dtype=np.float64)
+    biases = np.asarray(network.biases[layer], dtype=np.float64).ravel()
+    image_shape = IMAGE_SHAPE if layer == 0 and weights.shape[1] == IMAGE_SHAPE[0] ** 2 else None
+    if neuron is None:
+        return {
+            "model": model,
+            "layer": layer,
+            "shape": list(weights.shape),
+            "weights": weights.tolist(),
+            "biases": biases.tolist(),
+            "image_shape": image_shape,
+        }
+    if neuron >= weights.shape[0]:
+        raise invalid_input(
+            {"neuron": [f"layer {layer} has neurons 0..{weights.shape[0] - 1}; got {neuron}"]}
+        )
+    return {
+        "model": model,
+        "layer": layer,
+        "neuron": neuron,
+        "weights": weights[neuron].tolist(),
+        "bias": float(biases[neuron]),
+        "image_shape": image_shape,
+    }
+
+
+# --- models -------------------------------------------------------------------------------------
+
+
+def _hub_location(entry: RegisteredModel) -> dict[str, Any]:
+    return {
+        "store": entry.store,
+        "repo": entry.repo,
+        "revision": entry.revision,
+        "filename": entry.filename,
+        "url": entry.hub_url or None,
+    }
+
+
+def model_summary(entry: RegisteredModel) -> dict[str, Any]:
+    """The `ModelSummary` JSON of a registered model."""
+    return {
+        "name": entry.name,
+        "display_name": entry.display_name or entry.name,
+        "description": entry.description,
+        "architecture": entry.architecture,
+        "sizes": [int(size) for size in entry.sizes],
+        "activation": entry.activation,
+        "output": entry.output,
+        "accuracy": entry.test_accuracy,
+        "is_default": entry.is_default,
+        "status": entry.status,
+        "created_at": entry.created_at.isoformat() if entry.created_at else None,
+        "hub": _hub_location(entry),
+    }
+
+
+def list_models() -> dict[str, Any]:
+    """All enabled models and the default's name."""
+    entries = list(registry.list_enabled_models())
+    default = next((entry.name for entry in entries if entry.is_default), None)
+    return {"models": [model_summary(entry) for entry in entries], "default": default}
+
+
+METRIC_KEYS = (
+    "test_accuracy",
+    "validation_accuracy",
+    "per_class_accuracy",
+    "confusion_matrix",
+    "test_loss",
+)
+
+
+def model_detail(name: str) -> dict[str, Any]:
+    """One enabled model's summary with its metrics, training history and configuration.
+
+    A broken or unavailable model is still described (its `status` says so); only an unknown or
+    disabled name is a 404.
+
+    Raises:
+        ModelNotFound: No enabled model has that name.
+    """
+    entry = registry.list_enabled_models().filter(name=name).first()
+    if entry is None:
+        raise ModelNotFound(f"No model named {name!r}.")
+    metrics = dict(entry.metrics or {})
+    if entry.test_accuracy is not None:
+        metrics.setdefault("test_accuracy", entry.test_accuracy)
+    training = dict(entry.training or {})
+    history = training.pop("history", None) or []
+    return {
+        **model_summary(entry),
+        "metrics": {key: metrics.get(key) for key in METRIC_KEYS},
+        "history": list(history),
+        "training": training,
+        "sha256": entry.sha256,
+        "size_bytes": entry.size_bytes,
+    }
+
+
+# --- health -------------------------------------------------------------------------------------
+
+
+def _check_database() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "not ready"; the class name is enough
+        return {"ok": False, "detail": f"database error ({type(exc).__name__})"}
+    return {"ok": True, "detail": "ok"}
+
+
+def _check_model() -> dict[str, Any]:
+    try:
+        name, _network = resolve_network(None)  # exactly what a request without `model` does
+    except Exception as exc:  # a probe must answer whatever goes wrong; the reason is reported
+        error = to_api_error(exc)
+        detail = error.message if error is not None else f"cannot load ({type(exc).__name__})"
+        return {"ok": False, "detail": detail, "name": None}
+    return {"ok": True, "detail": "loaded", "name": name}
+
+
+def _check_mnist() -> dict[str, Any]:
+    status = mnist_status()  # never raises: a missing or corrupt MNIST is a detail, not an error
+    return {"ok": bool(status.ok), "detail": str(status.detail)}
+
+
+def readiness() -> dict[str, Any]:
+    """Database, default model and MNIST checks; ready unless the database or the model fails."""
+    database = _check_database()
+    model = (
+        _check_model()
+        if database["ok"]
+        else {"ok": False, "detail": "database unavailable", "name": None}
+    )
+    ready = database["ok"] and model["ok"]
+    return {
+        "status": "ready" if ready else "not_ready",
+        "checks": {"database": database, "model": model, "mnist": _check_mnist()},
+    }

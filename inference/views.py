@@ -1,0 +1,443 @@
+"""Views of the inference API: thin HTTP adapters over `inference.services`.
+
+Every view parses with `inference.parsers.JSONParser` (size-limited, strict numbers) and renders
+errors through `inference.errors.api_exception_handler`. OpenAPI documentation (examples, every
+error response) is attached with `extend_schema`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import parsers
+from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from inference import services
+from inference.errors import invalid_input, payload_too_large
+from inference.images import decode_data_url, max_image_bytes
+from inference.parsers import JSONParser
+from inference.schema import (
+    BODY_ERRORS,
+    EXAMPLE_MODEL,
+    EXAMPLE_PIXELS,
+    EXAMPLE_PREDICTION,
+    EXAMPLE_SUMMARY,
+    MODEL_ERRORS,
+    error_responses,
+    example,
+)
+from inference.serializers import (
+    ActivationsResponseSerializer,
+    BatchPredictResponseSerializer,
+    HealthResponseSerializer,
+    ImageJSONRequestSerializer,
+    ImagePredictResponseSerializer,
+    ImageUploadRequestSerializer,
+    LayerWeightsResponseSerializer,
+    ModelDetailResponseSerializer,
+    ModelListResponseSerializer,
+    NeuronWeightsResponseSerializer,
+    PixelsRequestSerializer,
+    PredictRequestSerializer,
+    PredictResponseSerializer,
+    ReadinessResponseSerializer,
+    WeightsQuerySerializer,
+)
+
+MODEL_PATH_PARAMETER = OpenApiParameter(
+    "name", str, OpenApiParameter.PATH, description="Name of a registered model."
+)
+
+
+class ApiView(APIView):
+    """Base of the API views: JSON in (size-limited, strict), JSON out, throttled by settings."""
+
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
+    uses_throttles = True
+    """False for the health probes, which must never be throttled."""
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        """The throttles of `REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]`, read per request.
+
+        DRF copies the setting into the class when it is defined; reading it here lets
+        `HIPPO_THROTTLE_ANON` (and tests) change it without redefining the views.
+        """
+        if not self.uses_throttles:
+            return []
+        # Dotted paths in the settings; DRF's api_settings hands out the imported classes.
+        classes: Sequence[Any] = api_settings.DEFAULT_THROTTLE_CLASSES
+        return [throttle() for throttle in classes]
+
+
+class PredictView(ApiView):
+    """`POST /predict`: one image (`pixels`) or many (`batch`)."""
+
+    @extend_schema(
+        operation_id="predict",
+        summary="Predict the digit of one image, or of a batch",
+        request=PredictRequestSerializer,
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="PredictResult",
+                    serializers=[PredictResponseSerializer, BatchPredictResponseSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="With `pixels`: one prediction. With `batch`: `{predictions, model}`.",
+            ),
+            **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
+        },
+        examples=[
+            example("One image", {"pixels": EXAMPLE_PIXELS}, request=True),
+            example(
+                "One image, named model",
+                {"pixels": EXAMPLE_PIXELS, "model": EXAMPLE_MODEL},
+                request=True,
+            ),
+            example("A batch", {"batch": [EXAMPLE_PIXELS, EXAMPLE_PIXELS]}, request=True),
+            example("Prediction", {**EXAMPLE_PREDICTION, "model": EXAMPLE_MODEL}),
+            example(
+                "Batch prediction",
+                {"predictions": [EXAMPLE_PREDICTION, EXAMPLE_PREDICTION], "model": EXAMPLE_MODEL},
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        """Predict; `batch` answers `{"predictions": [...], "model"}`."""
+        serializer = PredictRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data: dict[str, Any] = serializer.validated_data
+        if "batch" in data:
+            return Response(services.predict_batch(data["batch"], data.get("model")))
+        return Response(services.predict(data["pixels"], data.get("model")))
+
+
+class PredictImageView(ApiView):
+    """`POST /predict/image`: a PNG/JPEG of any size and polarity, as a file or a data: URL."""
+
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser, parsers.MultiPartParser]
+
+    @extend_schema(
+        operation_id="predict_image",
+        summary="Predict the digit drawn in a PNG or JPEG image",
+        description=(
+            "The image may be any size, drawn dark on light or light on dark (a transparent "
+            "background counts as background). It is normalised the way MNIST was made (ink "
+            "bounding box scaled to 20x20, centred by centre of mass in 28x28); the response "
+            "includes the 784 pixels the network saw."
+        ),
+        request={
+            "application/json": ImageJSONRequestSerializer,
+            "multipart/form-data": ImageUploadRequestSerializer,
+        },
+        responses={
+            200: ImagePredictResponseSerializer,
+            **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
+        },
+        examples=[
+            example(
+                "A data: URL",
+                {
+                    "image": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA...",
+                    "model": EXAMPLE_MODEL,
+                },
+                request=True,
+            ),
+            example(
+                "Prediction",
+                {**EXAMPLE_PREDICTION, "model": EXAMPLE_MODEL, "pixels": EXAMPLE_PIXELS},
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        """Decode, normalise and predict."""
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        # A data: URL is 4/3 of the image, plus some room for the JSON or multipart framing.
+        if declared.isdigit() and int(declared) > max_image_bytes() * 4 // 3 + 64 * 1024:
+            raise payload_too_large(f"The image is larger than {max_image_bytes()} bytes.", "image")
+        if request.content_type.startswith("multipart/"):
+            upload = request.FILES.get("image")
+            if upload is None:
+                raise invalid_input({"image": ["this field is required (a PNG or JPEG file)"]})
+            if upload.size is not None and upload.size > max_image_bytes():
+                raise payload_too_large(
+                    f"The image is larger than {max_image_bytes()} bytes.", "image"
+                )
+            data = upload.read(max_image_bytes() + 1)
+            form = request.data
+            model = (form.get("model") if isinstance(form, Mapping) else None) or None
+        else:
+            serializer = ImageJSONRequestSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = decode_data_url(serializer.validated_data["image"])
+            model = serializer.validated_data.get("model")
+        return Response(services.predict_image(data, model))
+
+
+class ActivationsView(ApiView):
+    """`POST /activations`: every layer's values for one image."""
+
+    @extend_schema(
+        operation_id="activations",
+        summary="Every layer's activations and pre-activations for one image",
+        request=PixelsRequestSerializer,
+        responses={
+            200: ActivationsResponseSerializer,
+            **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
+        },
+        examples=[
+            example("One image", {"pixels": EXAMPLE_PIXELS}, request=True),
+            example(
+                "Activations (shortened: real layers hold 784, 100 and 10 values)",
+                {
+                    **EXAMPLE_PREDICTION,
+                    "model": EXAMPLE_MODEL,
+                    "layers": [
+                        [0.0, 1.0, 0.5],
+                        [0.0, 2.31, 0.87],
+                        EXAMPLE_PREDICTION["probabilities"],
+                    ],
+                    "layer_details": [
+                        {
+                            "index": 0,
+                            "size": 784,
+                            "activation": "input",
+                            "values": [0.0, 1.0, 0.5],
+                            "pre_activations": None,
+                        },
+                        {
+                            "index": 1,
+                            "size": 100,
+                            "activation": "relu",
+                            "values": [0.0, 2.31, 0.87],
+                            "pre_activations": [-0.42, 2.31, 0.87],
+                        },
+                        {
+                            "index": 2,
+                            "size": 10,
+                            "activation": "softmax",
+                            "values": EXAMPLE_PREDICTION["probabilities"],
+                            "pre_activations": [
+                                -2.1,
+                                4.8,
+                                -1.0,
+                                -1.5,
+                                -2.0,
+                                -2.2,
+                                -1.4,
+                                -0.7,
+                                -0.8,
+                                -2.3,
+                            ],
+                        },
+                    ],
+                },
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        """Run the network layer by layer."""
+        serializer = PixelsRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return Response(services.activations(data["pixels"], data.get("model")))
+
+
+class ModelListView(ApiView):
+    """`GET /models`."""
+
+    @extend_schema(
+        operation_id="models_list",
+        summary="The enabled models and the default",
+        responses={200: ModelListResponseSerializer, **error_responses()},
+        examples=[example("Models", {"models": [EXAMPLE_SUMMARY], "default": EXAMPLE_MODEL})],
+    )
+    def get(self, request: Request) -> Response:
+        """List the enabled models."""
+        return Response(services.list_models())
+
+
+class ModelDetailView(ApiView):
+    """`GET /models/{name}`."""
+
+    @extend_schema(
+        operation_id="models_retrieve",
+        summary="One model with its metrics and training history",
+        parameters=[MODEL_PATH_PARAMETER],
+        responses={200: ModelDetailResponseSerializer, **error_responses("model_not_found")},
+        examples=[
+            example(
+                "A model",
+                {
+                    **EXAMPLE_SUMMARY,
+                    "metrics": {
+                        "test_accuracy": 97.8,
+                        "validation_accuracy": 97.9,
+                        "per_class_accuracy": [
+                            99.1,
+                            99.2,
+                            97.6,
+                            97.5,
+                            97.8,
+                            97.1,
+                            98.2,
+                            97.2,
+                            96.8,
+                            96.5,
+                        ],
+                        "confusion_matrix": [
+                            [971 if i == j else 1 for j in range(10)] for i in range(10)
+                        ],
+                        "test_loss": 0.075,
+                    },
+                    "history": [
+                        {
+                            "epoch": 1,
+                            "train_loss": 0.31,
+                            "validation_accuracy": 94.9,
+                            "seconds": 1.2,
+                        }
+                    ],
+                    "training": {"epochs": 30, "mini_batch_size": 10, "learning_rate": 0.1},
+                    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    "size_bytes": 318_560,
+                },
+            )
+        ],
+    )
+    def get(self, request: Request, name: str) -> Response:
+        """Describe one model."""
+        return Response(services.model_detail(name))
+
+
+class WeightsView(ApiView):
+    """`GET /models/{name}/weights?layer=l[&neuron=k]`."""
+
+    @extend_schema(
+        operation_id="models_weights",
+        summary="A layer's weights and biases, or one neuron's incoming weights",
+        parameters=[MODEL_PATH_PARAMETER, WeightsQuerySerializer],
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="WeightsResult",
+                    serializers=[LayerWeightsResponseSerializer, NeuronWeightsResponseSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="Without `neuron`: the layer. With `neuron`: that neuron's weights, "
+                "`{model, layer, neuron, weights: [in], bias, image_shape}`.",
+            ),
+            **error_responses("invalid_input", *MODEL_ERRORS),
+        },
+        examples=[
+            example(
+                "Layer 1 (shortened)",
+                {
+                    "model": EXAMPLE_MODEL,
+                    "layer": 1,
+                    "shape": [10, 100],
+                    "weights": [[0.12, -0.3, 0.05]],
+                    "biases": [0.01],
+                    "image_shape": None,
+                },
+            ),
+            example(
+                "Neuron 7 of layer 0 (shortened: 784 weights)",
+                {
+                    "model": EXAMPLE_MODEL,
+                    "layer": 0,
+                    "neuron": 7,
+                    "weights": [0.01, -0.02, 0.03],
+                    "bias": 0.11,
+                    "image_shape": [28, 28],
+                },
+            ),
+        ],
+    )
+    def get(self, request: Request, name: str) -> Response:
+        """Return the weights asked for."""
+        query = WeightsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(
+            services.layer_weights(
+                name, query.validated_data["layer"], query.validated_data.get("neuron")
+            )
+        )
+
+
+class HealthView(ApiView):
+    """`GET /healthz`: the process answers."""
+
+    uses_throttles = False  # probes must never be throttled
+
+    @extend_schema(
+        operation_id="healthz",
+        summary="Liveness",
+        responses={200: HealthResponseSerializer, **error_responses()},
+        examples=[example("Alive", {"status": "ok"})],
+    )
+    def get(self, request: Request) -> Response:
+        """Say that the process is alive."""
+        return Response({"status": "ok"})
+
+
+class ReadyView(ApiView):
+    """`GET /readyz`: the database answers and the default model loads."""
+
+    uses_throttles = False
+
+    @extend_schema(
+        operation_id="readyz",
+        summary="Readiness: database, default model, MNIST",
+        description="503 when the database or the default model fails; missing MNIST is reported "
+        "but does not make the service not ready.",
+        responses={
+            200: ReadinessResponseSerializer,
+            503: OpenApiResponse(ReadinessResponseSerializer, description="Not ready"),
+            **error_responses(),
+        },
+        examples=[
+            example(
+                "Ready",
+                {
+                    "status": "ready",
+                    "checks": {
+                        "database": {"ok": True, "detail": "ok"},
+                        "model": {"ok": True, "detail": "loaded", "name": EXAMPLE_MODEL},
+                        "mnist": {
+                            "ok": True,
+                            "detail": "train 50000, validation 10000, test 10000",
+                        },
+                    },
+                },
+            ),
+            example(
+                "Not ready",
+                {
+                    "status": "not_ready",
+                    "checks": {
+                        "database": {"ok": True, "detail": "ok"},
+                        "model": {"ok": False, "detail": "No default model is set.", "name": None},
+                        "mnist": {"ok": False, "detail": "MNIST files not found"},
+                    },
+                },
+                status_code=503,
+            ),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        """Run the readiness checks."""
+        report = services.readiness()
+        return Response(report, status=200 if report["status"] == "ready" else 503)
