@@ -1,0 +1,97 @@
+"""``train_mnist`` refuses invalid arguments at once, with a clear message, writing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from training.management.commands.train_mnist import Command, config_from_options
+from training.services import (
+    BEST_RECIPE,
+    FAST_RECIPE,
+    ConfigError,
+    TrainingConfig,
+    default_model_name,
+)
+
+BAD_ARGUMENTS = [
+    (["--sizes", "785", "100", "10"], "must start with 784"),
+    (["--sizes", "784", "100", "9"], "must end with 10"),
+    (["--sizes", "784"], "at least an input and an output layer"),
+    (["--sizes", "784", "0", "10"], "must all be positive"),
+    (["--activation", "softsign"], "invalid choice: 'softsign'"),
+    (["--output-layer", "linear"], "invalid choice: 'linear'"),
+    (["--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+    (["--learning-rate", "0"], "--learning-rate must be a positive number, got 0.0"),
+    (["--learning-rate", "-3"], "--learning-rate must be a positive number"),
+    (["--learning-rate", "nan"], "--learning-rate must be a positive number"),
+    (["--epochs", "0"], "--epochs must be a positive integer, got 0"),
+    (["--mini-batch-size", "-1"], "--mini-batch-size must be a positive integer"),
+    (["--momentum", "1.5"], "--momentum must be in [0, 1)"),
+    (["--l2", "-0.1"], "--l2 must be zero or a positive number"),
+    (["--limit-train", "0"], "--limit-train must be a positive integer"),
+    (["--epochs", "ten"], "invalid int value: 'ten'"),
+    (["--name", "../escape"], "--name must be 1-100 letters, digits"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "message"), BAD_ARGUMENTS)
+def test_invalid_arguments_fail_before_any_work(
+    arguments: list[str], message: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "models"
+    with pytest.raises(CommandError) as excinfo:
+        call_command("train_mnist", *arguments, "--output", str(output), verbosity=0)
+    assert message in str(excinfo.value)
+    assert not output.exists()
+
+
+def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "models"
+    target.write_text("not a directory")
+    with pytest.raises(CommandError, match="is not a directory"):
+        call_command("train_mnist", "--output", str(target), verbosity=0)
+
+
+def test_defaults_are_a_valid_configuration() -> None:
+    TrainingConfig().validate()
+    BEST_RECIPE.validate()
+    with pytest.raises(ConfigError, match="--schedule must be one of constant, step, cosine"):
+        TrainingConfig(schedule="linear").validate()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "activation", "accuracy", "name"),
+    [
+        ((784, 100, 10), "relu", 97.93, "mnist-784-100-10-relu-97"),
+        ([784, 100, 10], "relu", 98.0, "mnist-784-100-10-relu-98"),
+        ((784, 30, 10), "sigmoid", 95.499, "mnist-784-30-10-sigmoid-95"),
+        ((784, 512, 256, 10), "leaky_relu", 98.61, "mnist-784-512-256-10-leaky_relu-98"),
+    ],
+)
+def test_default_name_follows_the_seed(
+    sizes: tuple[int, ...], activation: str, accuracy: float, name: str
+) -> None:
+    assert default_model_name(sizes, activation, accuracy) == name
+
+
+def test_command_defaults_are_the_fast_recipe() -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    options = vars(parser.parse_args([]))
+    assert config_from_options(options) == FAST_RECIPE
+    assert options["output_dir"] is None  # then settings.HIPPO_MODELS_DIR
+
+
+@pytest.mark.usefixtures("mnist_missing")
+def test_arguments_are_checked_before_looking_for_mnist(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="--sizes must end with 10"):
+        call_command("train_mnist", "--sizes", "784", "30", "--output", str(tmp_path / "m"))
+
+
+@pytest.mark.usefixtures("mnist_missing")
+def test_missing_mnist_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="HIPPO_MNIST_DIR"):
+        call_command("train_mnist", "--output", str(tmp_path / "m"), verbosity=0)
+    assert not (tmp_path / "m").exists()

@@ -1,0 +1,312 @@
+"""``manage.py train_mnist``: train a network on MNIST and write its model files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from tqdm import tqdm
+
+from mnist_samples.services import get_splits
+from nn_core.mnist import MnistFormatError, MnistNotFoundError, MnistSplits
+from nn_core.network import ACTIVATIONS, COSTS, OPTIMIZERS, OUTPUTS, EpochReport, TrainingDiverged
+from training import services
+from training.metrics import format_confusion_matrix
+from training.services import FAST_RECIPE, ConfigError, NothingToSave, TrainingConfig
+
+CHANCE_WARNING = 20.0  # percent test accuracy under which a run has learned close to nothing
+
+
+class EpochProgress:
+    """A tqdm bar inside each epoch and one log line per finished epoch."""
+
+    def __init__(self, out: OutputWrapper, epochs: int, *, verbosity: int = 1) -> None:
+        """Report to ``out``; ``verbosity`` 0 prints nothing, 1 the lines and the bar."""
+        self.out = out
+        self.epochs = epochs
+        self.verbosity = verbosity
+        self.bar: tqdm[Any] | None = None
+        self.epoch = 1
+
+    def on_batch(self, done: int, total: int) -> None:
+        """Advance the bar; a new bar starts with each epoch."""
+        if self.verbosity == 0:
+            return
+        if self.bar is None:
+            self.bar = tqdm(
+                total=total,
+                desc=f"epoch {self.epoch}/{self.epochs}",
+                unit="batch",
+                leave=False,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
+        self.bar.update(done - self.bar.n)
+
+    def on_epoch(self, report: EpochReport, is_best: bool) -> None:
+        """Close the bar and print the epoch's line."""
+        self.close()
+        self.epoch = report.epoch + 1
+        if self.verbosity == 0:
+            return
+        accuracy = (
+            "-" if report.validation_accuracy is None else f"{report.validation_accuracy:6.2f} %"
+        )
+        self.out.write(
+            f"epoch {report.epoch:>3}/{self.epochs}  loss {report.train_loss:.4f}  "
+            f"validation {accuracy}  lr {report.learning_rate:.3g}  {report.seconds:5.2f} s"
+            + ("  *best" if is_best else "")
+        )
+
+    def close(self) -> None:
+        """Remove the bar (also after Ctrl-C, so the terminal is left clean)."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAST_RECIPE) -> None:
+    """Declare the network and hyperparameter flags (shared with ``ensure_model``'s help)."""
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=list(defaults.sizes),
+        metavar="N",
+        help=f"layer sizes, input first: 784 ... 10 (default {' '.join(map(str, defaults.sizes))})",
+    )
+    parser.add_argument(
+        "--activation",
+        default=defaults.activation,
+        choices=ACTIVATIONS,
+        help="hidden-layer activation (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output-layer",
+        dest="output_layer",
+        default=defaults.output,
+        choices=OUTPUTS,
+        help="output-layer function (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cost", default=defaults.cost, choices=COSTS, help="cost function (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=defaults.epochs, help="epochs (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--learning-rate",
+        "--eta",
+        dest="learning_rate",
+        type=float,
+        default=defaults.learning_rate,
+        help="learning rate η (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mini-batch-size",
+        "--batch-size",
+        dest="mini_batch_size",
+        type=int,
+        default=defaults.mini_batch_size,
+        help="mini-batch size (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--optimizer",
+        default=defaults.optimizer,
+        choices=OPTIMIZERS,
+        help="sgd, momentum (SGD with momentum) or adam (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--momentum",
+        type=float,
+        default=defaults.momentum,
+        help="momentum coefficient for --optimizer momentum (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--l2",
+        type=float,
+        default=defaults.l2,
+        help="L2 weight decay λ (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--schedule",
+        default=defaults.schedule,
+        choices=services.SCHEDULE_CHOICES,
+        help="learning-rate schedule over the epochs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=defaults.seed,
+        help="random seed for initialisation and shuffling (default: a random one, recorded)",
+    )
+    parser.add_argument(
+        "--limit-train",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the first N training images only (quick experiments and tests)",
+    )
+
+
+def config_from_options(options: dict[str, Any]) -> TrainingConfig:
+    """Build and validate a configuration from parsed options.
+
+    Raises:
+        CommandError: with the validation message.
+    """
+    config = TrainingConfig(
+        sizes=tuple(options["sizes"]),
+        activation=options["activation"],
+        output=options["output_layer"],
+        cost=options["cost"],
+        epochs=options["epochs"],
+        mini_batch_size=options["mini_batch_size"],
+        learning_rate=options["learning_rate"],
+        optimizer=options["optimizer"],
+        momentum=options["momentum"],
+        l2=options["l2"],
+        schedule=options["schedule"],
+        seed=options["seed"],
+        limit_train=options["limit_train"],
+    )
+    try:
+        config.validate()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    return config
+
+
+def load_splits() -> MnistSplits:
+    """MNIST splits of this process (loaded once), or a CommandError saying how to get them."""
+    try:
+        return get_splits()
+    except (MnistNotFoundError, MnistFormatError) as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def train_with_progress(
+    config: TrainingConfig, out: OutputWrapper, *, verbosity: int = 1
+) -> services.TrainingResult:
+    """Run a training with the progress bar and epoch lines; translate failures to CommandError."""
+    splits = load_splits()
+    progress = EpochProgress(out, config.epochs, verbosity=verbosity)
+    try:
+        return services.run_training(
+            config, splits, on_batch=progress.on_batch, on_epoch=progress.on_epoch
+        )
+    except TrainingDiverged as exc:
+        raise CommandError(f"training diverged; nothing was written. {exc}") from exc
+    except NothingToSave as exc:
+        raise CommandError(f"{exc}; nothing was written.") from exc
+    finally:
+        progress.close()
+
+
+class Command(BaseCommand):
+    """Train a feedforward network on MNIST, keep the best-validation weights, write model files."""
+
+    help = (
+        "Train a network on MNIST (train 50k / validation 10k / test 10k), keep the weights of the "
+        "best validation epoch and write <output>/<name>.safetensors, .json, .png (curves) and "
+        "-confusion.png. Ctrl-C stops and keeps the best checkpoint so far. See docs/TRAINING.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Declare the flags; ``--output`` is the directory, ``--output-layer`` the function."""
+        add_training_arguments(parser)
+        parser.add_argument(
+            "--name",
+            default=None,
+            help="file stem (default: mnist-<sizes>-<activation>-<test accuracy %%, floored>)",
+        )
+        parser.add_argument(
+            "--output",
+            "--output-dir",
+            dest="output_dir",
+            type=Path,
+            default=None,
+            help="directory for the model files (default: HIPPO_MODELS_DIR, ./models)",
+        )
+        parser.add_argument(
+            "--description", default="", help="one line stored in the metadata (default: generated)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Validate, train, report, write."""
+        config = config_from_options(options)
+        name = options["name"]
+        if name:
+            try:
+                services.check_model_name(name)
+            except ConfigError as exc:
+                raise CommandError(str(exc)) from exc
+        output_dir: Path = options["output_dir"] or Path(settings.HIPPO_MODELS_DIR)
+        if output_dir.exists() and not output_dir.is_dir():
+            raise CommandError(f"--output {output_dir} exists and is not a directory")
+        verbosity = int(options["verbosity"])
+
+        if verbosity:
+            self.stdout.write(describe(config))
+        result = train_with_progress(config, self.stdout, verbosity=verbosity)
+        if result.interrupted:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"interrupted after {result.epochs_completed} epoch(s); keeping the best "
+                    f"checkpoint (epoch {result.best_epoch})"
+                )
+            )
+        if result.test_accuracy < CHANCE_WARNING:
+            # The divergence guard catches NaN and dead networks; a net that only ever guesses
+            # (chance is 10 %) is still a valid model file, but almost certainly not what was meant.
+            self.stderr.write(
+                self.style.WARNING(
+                    f"warning: test accuracy {result.test_accuracy:.2f} % is near chance (10 %): "
+                    "the network learned almost nothing; try a lower --learning-rate"
+                )
+            )
+        files = services.write_model_files(result, output_dir, name, options["description"])
+        if verbosity:
+            self.stdout.write(report(result))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"wrote {files.weights} (+ .json, .png, -confusion.png): "
+                f"test accuracy {result.test_accuracy:.2f} %"
+            )
+        )
+
+
+def describe(config: TrainingConfig) -> str:
+    """One line naming the network and its hyperparameters."""
+    return (
+        f"training {'-'.join(str(s) for s in config.sizes)} {config.activation}/{config.output}, "
+        f"{config.cost}, {config.optimizer} lr {config.learning_rate:g} batch "
+        f"{config.mini_batch_size}, {config.epochs} epochs, schedule {config.schedule}, "
+        f"l2 {config.l2:g}, seed {config.seed if config.seed is not None else 'random'}"
+        + (f", first {config.limit_train} training images" if config.limit_train else "")
+    )
+
+
+def report(result: services.TrainingResult) -> str:
+    """The end-of-run summary: accuracies, timing, per-class accuracy and the confusion matrix."""
+    validation = (
+        "-"
+        if result.best_validation_accuracy is None
+        else f"{result.best_validation_accuracy:.2f} %"
+    )
+    return "\n".join(
+        [
+            f"best epoch {result.best_epoch} of {result.epochs_completed} "
+            f"(validation {validation}); training took {result.train_seconds:.1f} s; "
+            f"seed {result.config.seed}",
+            f"test accuracy {result.test_accuracy:.2f} %  (test loss {result.test_loss:.4f}, "
+            f"train accuracy {result.train_accuracy:.2f} %)",
+            "per-class accuracy: "
+            + "  ".join(f"{d}: {a:.1f}" for d, a in enumerate(result.per_class_accuracy)),
+            "confusion matrix (test set; rows: true digit, columns: predicted digit):",
+            format_confusion_matrix(result.confusion_matrix),
+        ]
+    )
