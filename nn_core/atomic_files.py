@@ -10,6 +10,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _umask() -> int:
+    """The process umask, read without changing it (`os.umask` would, for every thread)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     """Open a temporary file beside `path`; on success it replaces `path` in one step.
@@ -28,6 +37,9 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
+        # mkstemp creates the file 0600; a model or data file is meant to be readable like any
+        # other file the user writes, so apply the usual mode under the process umask.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()

@@ -940,9 +940,17 @@ class _DivergenceGuard:
                 f"the weights oscillate and grow; use a smaller l2 (e.g. {self.l2 / 100:g})"
             )
         else:
-            fix = f"try a learning rate of {rate / 10:g} or lower"
-            if self.optimizer != "adam":
-                fix += ", or the adam optimizer with a learning rate of about 0.001"
+            if self.optimizer == "adam":
+                # Adam's step size is about the learning rate itself, whatever the gradient's
+                # scale, so the useful range is fixed: ~1e-3, not a tenth of a rate that blew up.
+                fix = (
+                    f"try a learning rate of {min(rate / 10, 0.001):g} (adam works best near 0.001)"
+                )
+            else:
+                fix = (
+                    f"try a learning rate of {rate / 10:g} or lower, "
+                    "or the adam optimizer with a learning rate of about 0.001"
+                )
             cause = (
                 f"The learning rate {rate:g} is probably too high for {model} with "
                 f"{self.optimizer}; {fix}"

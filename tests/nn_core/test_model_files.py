@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +387,17 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Pat
         write_then_fail()
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+def test_saved_files_are_readable_under_the_umask(tmp_path: Path) -> None:
+    """Atomic writes must not leave model files private to the writer (mkstemp makes them 0600)."""
+    from nn_core.atomic_files import atomic_write_bytes
+
+    target = atomic_write_bytes(tmp_path / "x.json", b"{}")
+    assert target.stat().st_mode & 0o777 == 0o666 & ~_current_umask()
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
