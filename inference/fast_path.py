@@ -18,8 +18,9 @@ import io
 import json
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from corsheaders.conf import conf as cors_conf
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
@@ -36,12 +37,13 @@ PATH = "/predict"
 _MAX_KNOWN_HOSTS = 64
 
 
-def _reject_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a valid JSON number")
-
-
 def _render(payload: dict[str, Any]) -> bytes:
-    """JSON exactly as DRF's `JSONRenderer` writes it with the default settings."""
+    """JSON exactly as DRF's `JSONRenderer` writes it with the default settings.
+
+    Not orjson: it writes small floats differently (`3.2e-7`, `0.00001` where Python writes
+    `3.2e-07`, `1e-05`), and probabilities are often that small, so the two paths would answer
+    different bytes; for one prediction the difference is ~7 µs.
+    """
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
@@ -84,8 +86,14 @@ def predict_body(body: bytes) -> bytes | None:
 
     None means "not the plain successful case": the body is not a JSON object, a field is
     invalid, or the registry raises. Django then produces the (error) response itself.
+
+    The body is parsed with orjson (~15 µs for 784 numbers against ~45 µs with `json`). Where it
+    differs from the `json` module Django's parser uses, it is stricter (it refuses `NaN` and
+    `Infinity`, numbers beyond a double's range, lone surrogates, other encodings than UTF-8, a
+    byte-order mark) and raises, so Django parses the body again and answers; it reads integers
+    beyond 64 bits as floats, which no check accepts as a pixel either.
     """
-    data = json.loads(body, parse_constant=_reject_constant)
+    data = orjson.loads(body)
     if type(data) is not dict:
         return None
     model = data.get("model")

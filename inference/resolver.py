@@ -1,10 +1,12 @@
-"""Which network answers a request: one indexed query per request, then the process's cache.
+"""Which network answers a request: the model's row, then the process's cache of networks.
 
 The default model is chosen in the admin and must take effect on the next request in every worker,
-so it is read from the database on every request. That read is the one query of the predict path;
-it is compiled once from the ORM (so it follows the model's table and columns) and run through a
-plain cursor, which costs a few microseconds instead of the ORM's ~100. When the row says the model
-is enabled, available and already loaded, the network comes straight from the cache; anything else
+so its row is read from the database: one indexed query, compiled once from the ORM (so it follows
+the model's table and columns) and run through a plain cursor, which costs a few microseconds
+instead of the ORM's ~100. On SQLite the query runs only when the database files may have changed
+since this process last ran it (`inference.sqlite_state.RowMemo`, which explains why that is
+sound); otherwise the row read then is still the current one. When the row says the model is
+enabled, available and already loaded, the network comes straight from the cache; anything else
 (no default row, a disabled or broken model, a network not loaded yet) goes through
 `registry.services.resolve_model`, which applies every rule and raises the registry's errors.
 """
@@ -15,8 +17,10 @@ import functools
 from typing import Any
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from inference.network_cache import CacheKey, get_network_cache
+from inference.sqlite_state import RowMemo
 from nn_core.network import NeuralNetwork
 from registry import services as registry
 from registry.models import RegisteredModel, Status
@@ -35,14 +39,27 @@ def _compiled(by_name: bool) -> tuple[str, tuple[Any, ...], str]:
     return sql, tuple(params), query.db
 
 
-def _row(name: str | None) -> tuple[Any, ...] | None:
-    """`_COLUMNS` of the model called `name` (None: the default), or None when there is none."""
-    sql, params, alias = _compiled(name is not None)
+def _connection() -> BaseDatabaseWrapper:
+    return connections[_compiled(False)[2]]
+
+
+ROWS = RowMemo(_connection)
+"""This process's memo of model rows (the default under the key None)."""
+
+
+def _query(name: str | None, connection: BaseDatabaseWrapper) -> tuple[Any, ...] | None:
+    sql, params, _alias = _compiled(name is not None)
     if name is not None:
         params = tuple(name if param == _NAME_PLACEHOLDER else param for param in params)
-    with connections[alias].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
+
+
+def _row(name: str | None) -> tuple[Any, ...] | None:
+    """`_COLUMNS` of the model called `name` (None: the default), or None when there is none."""
+    row: tuple[Any, ...] | None = ROWS.get(name, lambda connection: _query(name, connection))
     return row
 
 

@@ -1,8 +1,9 @@
 """What the inference API does, as plain functions (the views only adapt HTTP to these).
 
-Each request resolves its model in the database (one indexed query, so a default chosen in the
-admin takes effect on the next request in every worker) and takes the network from the
-per-process LRU cache (so no request pays a load after warm-up).
+Each request resolves its model from the database (one indexed query, skipped on SQLite while the
+database files are provably unchanged, so a default chosen in the admin takes effect on the next
+request in every worker; see `inference.resolver`) and takes the network from the per-process LRU
+cache (so no request pays a load after warm-up).
 """
 
 from __future__ import annotations

@@ -70,6 +70,24 @@ def test_everything_else_is_left_to_django(registered_model: RegisteredModel, bo
     assert fast.headers == slow.headers
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xef\xbb\xbf" + json.dumps({"pixels": pixels_of(0.5)}).encode(),  # UTF-8 byte-order mark
+        json.dumps({"pixels": pixels_of(0.5)}).encode("utf-16"),
+        b'{"pixels": [1e400' + b", 0.5" * 783 + b"]}",  # inf for json, an error for orjson
+        json.dumps({"pixels": [10**30, *pixels_of()[1:]]}).encode(),  # a float for orjson
+        json.dumps({"pixels": pixels_of(), "model": "\ud800"}).encode(),  # a lone surrogate
+    ],
+)
+def test_bodies_the_fast_parser_refuses_are_answered_by_django(
+    registered_model: RegisteredModel, body: bytes
+) -> None:
+    fast, slow, app = both(body)
+    assert app.served == 0
+    assert (fast.status, fast.body, fast.headers) == (slow.status, slow.body, slow.headers)
+
+
 def test_cors_requests_go_through_django(
     registered_model: RegisteredModel, settings: Settings
 ) -> None:
@@ -137,10 +155,14 @@ def test_default_switch_reaches_the_fast_path(
     assert app.served == 2
 
 
-def test_gunicorn_serves_the_wrapped_application() -> None:
+def test_gunicorn_serves_the_wrapped_application(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
+    import os
     from pathlib import Path
 
+    # Loading the settings sets a default in os.environ; restore the original afterwards.
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "unset")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
     conf = Path(__file__).resolve().parents[2] / "hippo_site" / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", conf)
     assert spec is not None
@@ -148,6 +170,7 @@ def test_gunicorn_serves_the_wrapped_application() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.wsgi_app == "inference.wsgi:application"
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # one BLAS thread per worker
     from inference.wsgi import application
 
     assert isinstance(application, PredictFastPath)
