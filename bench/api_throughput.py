@@ -15,8 +15,10 @@ forward pass is timed with `timeit`. A table with the ratios and PASS/MISS again
 printed. The developer's data is never touched.
 
 Environment: `BENCH_SECONDS` (per run, default 8), `BENCH_ROUNDS` (default 2),
-`BENCH_CONCURRENCY` (default `1,4,16,64`), `BENCH_WORKERS` (default 2), `HIPPO_WORKER_CLASS` /
-`HIPPO_THREADS` (passed to gunicorn).
+`BENCH_CONCURRENCY` (default `1,4,16,64`), `BENCH_WORKERS` (default 2), and, passed to gunicorn
+(`hippo_site/gunicorn.conf.py`), `HIPPO_WORKER_CLASS` (`asgi`, the default, or `gthread` to
+measure the WSGI setup), `HIPPO_THREADS`, `HIPPO_ASGI_LOOP` (`uvloop` or `asyncio`) and
+`HIPPO_REUSE_PORT`.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def hippo_environment(data_dir: Path) -> dict[str, str]:
             "PYTHONPATH": str(ROOT),
         }
     )
-    for key in ("HIPPO_WORKER_CLASS", "HIPPO_THREADS"):
+    for key in ("HIPPO_WORKER_CLASS", "HIPPO_THREADS", "HIPPO_ASGI_LOOP", "HIPPO_REUSE_PORT"):
         if key in os.environ:
             env[key] = os.environ[key]
     return env

@@ -1,5 +1,7 @@
 """A lean path for plain `POST /predict` calls, in front of Django (see `inference.wsgi`).
 
+`inference.asgi` does the same for ASGI with the functions here.
+
 `POST /predict` is the hot path (`bench/api_throughput.py`). Through the full stack, a request
 spends more time in Django's middleware and DRF's request/response machinery than in the network
 itself (~200 µs against ~80 µs for parsing, checking and predicting). This wrapper answers the
@@ -116,6 +118,27 @@ def predict_body(body: bytes) -> bytes | None:
     return _render(result)
 
 
+class KnownHosts:
+    """Whether a `Host` header names one of `ALLOWED_HOSTS`, as Django's `get_host` checks it.
+
+    The answers for the first few hosts seen are remembered (a client chooses the header).
+    """
+
+    def __init__(self) -> None:
+        self.allowed_hosts = list(settings.ALLOWED_HOSTS)
+        self._hosts: dict[str, bool] = {}
+
+    def __call__(self, host: str) -> bool:
+        """Whether `host` (the header's value, maybe with a port) is allowed."""
+        known = self._hosts.get(host)
+        if known is None:
+            domain, _port = split_domain_port(host)
+            known = bool(domain) and validate_host(domain, self.allowed_hosts)
+            if len(self._hosts) < _MAX_KNOWN_HOSTS:
+                self._hosts[host] = known
+        return known
+
+
 class PredictFastPath:
     """WSGI middleware answering plain `POST /predict` requests before Django does.
 
@@ -128,20 +151,9 @@ class PredictFastPath:
         self.enabled = fast_path_enabled()
         self.headers = response_headers()
         self.body_limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        self.allowed_hosts = list(settings.ALLOWED_HOSTS)
-        self._hosts: dict[str, bool] = {}
+        self.host_ok = KnownHosts()
         self.served = 0
         """Requests answered by the lean path (tests and the benchmark read it)."""
-
-    def _host_ok(self, environ: WSGIEnvironment) -> bool:
-        host = environ.get("HTTP_HOST") or ""
-        known = self._hosts.get(host)
-        if known is None:
-            domain, _port = split_domain_port(host)
-            known = bool(domain) and validate_host(domain, self.allowed_hosts)
-            if len(self._hosts) < _MAX_KNOWN_HOSTS:
-                self._hosts[host] = known
-        return known
 
     def _eligible(self, environ: WSGIEnvironment) -> int | None:
         """The body length when the request may take the lean path, else None."""
@@ -151,7 +163,7 @@ class PredictFastPath:
             and environ.get("REQUEST_METHOD") == "POST"
             and "HTTP_ORIGIN" not in environ
             and (environ.get("CONTENT_TYPE") or "").startswith("application/json")
-            and self._host_ok(environ)
+            and self.host_ok(environ.get("HTTP_HOST") or "")
         ):
             return None
         declared = environ.get("CONTENT_LENGTH") or ""

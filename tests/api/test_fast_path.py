@@ -155,7 +155,16 @@ def test_default_switch_reaches_the_fast_path(
     assert app.served == 2
 
 
-def test_gunicorn_serves_the_wrapped_application(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("worker_class", "app"),
+    [
+        (None, "inference.asgi:application"),  # the default: gunicorn's asgi worker
+        ("gthread", "inference.wsgi:application"),
+    ],
+)
+def test_gunicorn_serves_the_wrapped_application(
+    monkeypatch: pytest.MonkeyPatch, worker_class: str | None, app: str
+) -> None:
     import importlib.util
     import os
     from pathlib import Path
@@ -163,14 +172,22 @@ def test_gunicorn_serves_the_wrapped_application(monkeypatch: pytest.MonkeyPatch
     # Loading the settings sets a default in os.environ; restore the original afterwards.
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "unset")
     monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    if worker_class is None:
+        monkeypatch.delenv("HIPPO_WORKER_CLASS", raising=False)
+    else:
+        monkeypatch.setenv("HIPPO_WORKER_CLASS", worker_class)
     conf = Path(__file__).resolve().parents[2] / "hippo_site" / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf", conf)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.wsgi_app == "inference.wsgi:application"
+    assert module.wsgi_app == app
+    assert module.worker_class == (worker_class or "asgi")
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # one BLAS thread per worker
+    from inference.asgi import PredictFastPathASGI
+    from inference.asgi import application as asgi_application
     from inference.wsgi import application
 
     assert isinstance(application, PredictFastPath)
+    assert isinstance(asgi_application, PredictFastPathASGI)
