@@ -41,8 +41,14 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
+from dotenv import load_dotenv
+
+# The serving variables below may live in `.env` like every other setting (real environment
+# variables win), so read it here too: Django's settings load it only later, in the workers.
+load_dotenv(Path(__file__).resolve().parent.parent / ".env", override=False)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 bind = os.environ.get("HIPPO_BIND", "127.0.0.1:8000")
