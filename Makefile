@@ -43,7 +43,10 @@ test: lint typecheck pytest
 train: migrate data
 	$(MANAGE) train_mnist
 
+# api_throughput drives both servers with wrk (Debian's package); installed here when root.
 bench: bootstrap
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "bench: install wrk (sudo apt-get install wrk)" >&2; exit 1; }
 	$(PY) -m bench.train_speed
 	$(PY) -m bench.api_throughput
 
