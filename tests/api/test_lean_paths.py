@@ -1,50 +1,67 @@
-"""The lean `POST /predict` path in front of Django answers exactly as Django would.
+"""The lean `POST /predict` paths answer exactly as Django would, under WSGI and under ASGI.
 
-Every case sends the same request to plain Django and to `PredictFastPath(Django)` and compares
-status, headers and bytes; the `served` counter tells which path answered.
+`inference.fast_path.PredictFastPath` (WSGI) and `inference.asgi.PredictFastPathASGI` (ASGI) make
+the same promise, so every case here runs against both: the same request goes to plain Django and
+to the lean path in front of it, and status, headers and bytes are compared; the `served` counter
+tells which path answered. Cases that only one of them has (gunicorn's configuration aside) live
+in `test_asgi_fast_path.py`.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_django.fixtures import Settings
 
+from inference.asgi import PredictFastPathASGI
 from inference.fast_path import PredictFastPath
 from registry.models import RegisteredModel
 from registry.services import make_default
 from tests.api.helpers import digit_pixels, pixels_of
-from tests.api.wsgi_client import WsgiResponse, call, django_app
+from tests.api.lean_paths import PATHS, Answer, LeanApp, LeanPath
 
 pytestmark = pytest.mark.django_db
 
 
-def both(body: bytes, **kwargs: object) -> tuple[WsgiResponse, WsgiResponse, PredictFastPath]:
-    app = PredictFastPath(django_app())
-    fast = call(app, body, **kwargs)  # type: ignore[arg-type]
-    slow = call(django_app(), body, **kwargs)  # type: ignore[arg-type]
-    return fast, slow, app
+@pytest.fixture(params=sorted(PATHS))
+def lean(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> LeanPath:
+    # As in production: the browser fixtures allow the ORM in async code for Playwright, which
+    # would hide an ORM call on the ASGI event loop.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    return PATHS[request.param]
 
 
-def test_one_image_is_answered_by_the_fast_path_identically(
-    registered_model: RegisteredModel,
+def test_one_image_is_answered_by_the_lean_path_identically(
+    lean: LeanPath, registered_model: RegisteredModel
 ) -> None:
     body = json.dumps({"pixels": digit_pixels()}).encode()
-    fast, slow, app = both(body)
+    fast, slow, app = lean.both(body)
     assert app.served == 1
-    assert fast.status == slow.status == 200
-    assert fast.body == slow.body
-    assert fast.headers == slow.headers
+    assert fast.status == 200
+    assert lean.same(fast, slow)
     assert json.loads(fast.body)["model"] == registered_model.name
 
 
-def test_batch_and_named_model(two_registered_models: tuple[RegisteredModel, ...]) -> None:
+def test_wsgi_and_asgi_answer_with_the_same_bytes(registered_model: RegisteredModel) -> None:
+    body = json.dumps({"pixels": digit_pixels()}).encode()
+    answers: list[Answer] = [path.call(path.app(), body) for path in PATHS.values()]
+    wsgi, asgi = answers
+    assert (wsgi.status, wsgi.body, wsgi.headers) == (asgi.status, asgi.body, asgi.headers)
+
+
+def test_batch_and_named_model(
+    lean: LeanPath, two_registered_models: tuple[RegisteredModel, ...]
+) -> None:
     _, second = two_registered_models
     body = json.dumps({"batch": [digit_pixels(), pixels_of(0.2)], "model": second.name}).encode()
-    fast, slow, app = both(body)
+    fast, slow, app = lean.both(body)
     assert app.served == 1
-    assert (fast.status, fast.body, fast.headers) == (slow.status, slow.body, slow.headers)
+    assert lean.same(fast, slow)
     assert json.loads(fast.body)["model"] == second.name
 
 
@@ -61,43 +78,32 @@ def test_batch_and_named_model(two_registered_models: tuple[RegisteredModel, ...
         json.dumps({"pixels": pixels_of(), "model": " small-net "}).encode(),
         json.dumps({"batch": [pixels_of()] * 2000}).encode(),
         b"{}",
-    ],
-)
-def test_everything_else_is_left_to_django(registered_model: RegisteredModel, body: bytes) -> None:
-    fast, slow, app = both(body)
-    assert app.served == 0
-    assert (fast.status, fast.body) == (slow.status, slow.body)
-    assert fast.headers == slow.headers
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"\xef\xbb\xbf" + json.dumps({"pixels": pixels_of(0.5)}).encode(),  # UTF-8 byte-order mark
+        # Bodies the fast parser (orjson) refuses or reads differently from Python's json:
+        b"\xef\xbb\xbf" + json.dumps({"pixels": pixels_of(0.5)}).encode(),  # byte-order mark
         json.dumps({"pixels": pixels_of(0.5)}).encode("utf-16"),
         b'{"pixels": [1e400' + b", 0.5" * 783 + b"]}",  # inf for json, an error for orjson
         json.dumps({"pixels": [10**30, *pixels_of()[1:]]}).encode(),  # a float for orjson
         json.dumps({"pixels": pixels_of(), "model": "\ud800"}).encode(),  # a lone surrogate
     ],
 )
-def test_bodies_the_fast_parser_refuses_are_answered_by_django(
-    registered_model: RegisteredModel, body: bytes
+def test_everything_else_is_left_to_django(
+    lean: LeanPath, registered_model: RegisteredModel, body: bytes
 ) -> None:
-    fast, slow, app = both(body)
+    fast, slow, app = lean.both(body)
     assert app.served == 0
-    assert (fast.status, fast.body, fast.headers) == (slow.status, slow.body, slow.headers)
+    assert lean.same(fast, slow)
 
 
 def test_cors_requests_go_through_django(
-    registered_model: RegisteredModel, settings: Settings
+    lean: LeanPath, registered_model: RegisteredModel, settings: Settings
 ) -> None:
     settings.CORS_ALLOWED_ORIGINS = ["https://frontend.example"]
     body = json.dumps({"pixels": digit_pixels()}).encode()
-    fast, slow, app = both(body, headers={"Origin": "https://frontend.example"})
+    fast, slow, app = lean.both(body, headers={"Origin": "https://frontend.example"})
     assert app.served == 0
     assert fast.status == 200
     assert fast.headers["access-control-allow-origin"] == "https://frontend.example"
-    assert fast.body == slow.body
+    assert lean.same(fast, slow)
 
 
 @pytest.mark.parametrize(
@@ -110,48 +116,48 @@ def test_cors_requests_go_through_django(
     ],
 )
 def test_unusual_requests_go_through_django(
-    registered_model: RegisteredModel, kwargs: dict[str, object]
+    lean: LeanPath, registered_model: RegisteredModel, kwargs: dict[str, Any]
 ) -> None:
     body = json.dumps({"pixels": digit_pixels()}).encode()
-    fast, slow, app = both(body, **kwargs)
+    fast, slow, app = lean.both(body, **kwargs)
     assert app.served == 0
-    assert fast.status == slow.status
     assert fast.status >= 400
+    assert (fast.status, fast.body) == (slow.status, slow.body)
 
 
 def test_oversized_body_goes_through_django(
-    registered_model: RegisteredModel, settings: Settings
+    lean: LeanPath, registered_model: RegisteredModel, settings: Settings
 ) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000
     body = json.dumps({"pixels": pixels_of(0.123456)}).encode()
-    fast, slow, app = both(body)
+    fast, slow, app = lean.both(body)
     assert app.served == 0
     assert fast.status == slow.status == 413
 
 
-def test_throttling_turns_the_fast_path_off(
-    registered_model: RegisteredModel, settings: Settings
+def test_throttling_turns_the_lean_path_off(
+    lean: LeanPath, registered_model: RegisteredModel, settings: Settings
 ) -> None:
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
         "DEFAULT_THROTTLE_RATES": {"anon": "1000/second"},
     }
-    app = PredictFastPath(django_app())
+    app: LeanApp = lean.app()
     assert app.enabled is False
-    assert call(app, json.dumps({"pixels": digit_pixels()}).encode()).status == 200
+    assert lean.call(app, json.dumps({"pixels": digit_pixels()}).encode()).status == 200
     assert app.served == 0
 
 
-def test_default_switch_reaches_the_fast_path(
-    two_registered_models: tuple[RegisteredModel, ...],
+def test_default_switch_reaches_the_lean_path(
+    lean: LeanPath, two_registered_models: tuple[RegisteredModel, ...]
 ) -> None:
     first, second = two_registered_models
-    app = PredictFastPath(django_app())
+    app: LeanApp = lean.app()
     body = json.dumps({"pixels": digit_pixels()}).encode()
-    assert json.loads(call(app, body).body)["model"] == first.name
+    assert json.loads(lean.call(app, body).body)["model"] == first.name
     make_default(second)
-    assert json.loads(call(app, body).body)["model"] == second.name
+    assert json.loads(lean.call(app, body).body)["model"] == second.name
     assert app.served == 2
 
 
@@ -165,10 +171,6 @@ def test_default_switch_reaches_the_fast_path(
 def test_gunicorn_serves_the_wrapped_application(
     monkeypatch: pytest.MonkeyPatch, worker_class: str | None, app: str
 ) -> None:
-    import importlib.util
-    import os
-    from pathlib import Path
-
     # Loading the settings sets a default in os.environ; restore the original afterwards.
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "unset")
     monkeypatch.delenv("OPENBLAS_NUM_THREADS")
@@ -185,9 +187,8 @@ def test_gunicorn_serves_the_wrapped_application(
     assert module.wsgi_app == app
     assert module.worker_class == (worker_class or "asgi")
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1"  # one BLAS thread per worker
-    from inference.asgi import PredictFastPathASGI
     from inference.asgi import application as asgi_application
-    from inference.wsgi import application
+    from inference.wsgi import application as wsgi_application
 
-    assert isinstance(application, PredictFastPath)
+    assert isinstance(wsgi_application, PredictFastPath)
     assert isinstance(asgi_application, PredictFastPathASGI)
