@@ -11,15 +11,16 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import huggingface_hub.constants
 import pytest
 
-from nn_core.model_files import ModelMetadata, save_model
+from nn_core.model_files import save_model
 from nn_core.network import NeuralNetwork
 from registry.stores import ModelStore, get_store
 from tests.fixtures.hub_server import HubDouble
+from tests.fixtures.networks import model_metadata
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings as SettingsWrapper
@@ -49,35 +50,6 @@ class StoreEnv:
         return get_store()
 
 
-def metadata_for(network: NeuralNetwork, name: str, accuracy: float | None) -> ModelMetadata:
-    """Metadata with metrics (confusion matrix included) and a one-epoch history."""
-    metrics: dict[str, Any] = {}
-    if accuracy is not None:
-        metrics = {
-            "test_accuracy": accuracy,
-            "validation_accuracy": accuracy - 0.5,
-            "test_loss": 0.31,
-            "per_class_accuracy": [accuracy] * 10,
-            "confusion_matrix": [[90 if i == j else 1 for j in range(10)] for i in range(10)],
-        }
-    return ModelMetadata(
-        name=name,
-        sizes=list(network.sizes),
-        activation=network.activation,
-        output=network.output,
-        cost=network.cost,
-        dtype=str(network.dtype),
-        metrics=metrics,
-        training={
-            "config": {"epochs": 1, "learning_rate": 0.1},
-            "history": [
-                {"epoch": 1, "train_loss": 0.7, "validation_accuracy": accuracy, "seconds": 0.5}
-            ],
-        },
-        description=f"Tiny test network {name}.",
-    )
-
-
 @pytest.fixture
 def make_model(tmp_path: Path) -> MakeModel:
     """`make_model(name, seed=0, sizes=(784, 16, 10), accuracy=91.0, png=False) -> weights path`."""
@@ -93,7 +65,7 @@ def make_model(tmp_path: Path) -> MakeModel:
     ) -> Path:
         network = NeuralNetwork(list(sizes), seed=seed)
         weights = folder / f"{name}.safetensors"
-        save_model(network, weights, metadata_for(network, name, accuracy))
+        save_model(network, weights, model_metadata(network, name, accuracy))
         if png:
             weights.with_suffix(".png").write_bytes(PNG)
         return weights
