@@ -100,8 +100,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- API ---
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # orjson in and out (inference.renderers, inference.parsers): DRF's classes, faster.
+    "DEFAULT_RENDERER_CLASSES": ["inference.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["inference.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
@@ -124,6 +125,10 @@ SPECTACULAR_SETTINGS = {
     # Offline: no validator badge fetched from validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "inference.schema.forbid_unknown_fields",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ModelStatusEnum": "inference.serializers.MODEL_STATUSES",
         "ReadinessStatusEnum": "inference.serializers.READINESS_STATUSES",

@@ -8,12 +8,14 @@ the OpenAPI schema; `tests/api/test_schema_shapes.py` checks that real responses
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from inference.errors import invalid_input
 from inference.pixels import INPUT_SIZE, FloatArray, check_not_both, parse_batch, parse_pixels
 
 MODEL_NAME_MAX_LENGTH = 200
@@ -79,8 +81,27 @@ def model_field() -> serializers.CharField:
 # --- requests ---------------------------------------------------------------------------------
 
 
+class StrictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A JSON request body: a field the schema does not name is a 400, never silently dropped.
+
+    The OpenAPI schema says so too (`additionalProperties: false`, added by
+    `inference.schema.forbid_unknown_fields`), so a typo such as `pixel` is reported as such.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        """Refuse unknown fields (naming each), then validate as usual."""
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                accepted = ", ".join(self.fields)
+                raise invalid_input(
+                    {name: [f"unknown field (accepted: {accepted})"] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
 @extend_schema_serializer(component_name="Predict")
-class PredictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PredictRequestSerializer(StrictRequestSerializer):
     """`POST /predict`: exactly one of `pixels` (one image) and `batch` (many)."""
 
     pixels = PixelsField(required=False)
@@ -94,7 +115,7 @@ class PredictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg
 
 
 @extend_schema_serializer(component_name="Pixels")
-class PixelsRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PixelsRequestSerializer(StrictRequestSerializer):
     """`POST /activations`: one image."""
 
     pixels = PixelsField()
@@ -102,7 +123,7 @@ class PixelsRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @extend_schema_serializer(component_name="ImageJSON")
-class ImageJSONRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ImageJSONRequestSerializer(StrictRequestSerializer):
     """`POST /predict/image` as JSON: the image as a `data:` URL."""
 
     image = serializers.CharField(
@@ -117,6 +138,12 @@ class ImageUploadRequestSerializer(serializers.Serializer):  # type: ignore[type
     """`POST /predict/image` as multipart/form-data: the image as a file."""
 
     image = serializers.FileField(help_text="A PNG or JPEG file, any size, either polarity.")
+    model = model_field()
+
+
+class BinaryQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Query of `POST /predict` and `POST /activations` with a binary body: the model."""
+
     model = model_field()
 
 
