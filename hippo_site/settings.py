@@ -52,6 +52,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Messages (the admin's) live in a cookie: the default fallback storage builds three storages
+# on every request, API calls included, for nothing.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+
 ROOT_URLCONF = "hippo_site.urls"
 WSGI_APPLICATION = "hippo_site.wsgi.application"
 
@@ -107,6 +111,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "inference.errors.api_exception_handler",
+    # No `?format=` override: the API speaks JSON only, and negotiation then never parses the
+    # query string (~25 µs per request).
+    "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": (
         ["rest_framework.throttling.AnonRateThrottle"] if env_str("HIPPO_THROTTLE_ANON") else []
     ),

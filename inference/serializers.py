@@ -15,8 +15,8 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from inference.errors import invalid_input
 from inference.pixels import INPUT_SIZE, FloatArray, check_not_both, parse_batch, parse_pixels
+from inference.request_bodies import check_fields
 
 MODEL_NAME_MAX_LENGTH = 200
 MODEL_STATUSES = ("available", "unavailable", "broken")
@@ -78,6 +78,9 @@ def model_field() -> serializers.CharField:
     )
 
 
+MODEL_FIELD = model_field()
+"""One `model` field shared by the views' hot path (`inference.request_bodies.model_name`)."""
+
 # --- requests ---------------------------------------------------------------------------------
 
 
@@ -91,12 +94,7 @@ class StrictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
     def to_internal_value(self, data: Any) -> Any:
         """Refuse unknown fields (naming each), then validate as usual."""
         if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                accepted = ", ".join(self.fields)
-                raise invalid_input(
-                    {name: [f"unknown field (accepted: {accepted})"] for name in unknown}
-                )
+            check_fields(data, list(self.fields))
         return super().to_internal_value(data)
 
 

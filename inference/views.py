@@ -33,6 +33,7 @@ from inference.binary import PixelBatch
 from inference.errors import invalid_input, payload_too_large
 from inference.images import decode_data_url, max_image_bytes
 from inference.parsers import JSONParser, NpyParser, OctetStreamParser
+from inference.request_bodies import pixels_input, predict_input
 from inference.schema import (
     BODY_ERRORS,
     EXAMPLE_MODEL,
@@ -168,12 +169,10 @@ class PredictView(ApiView):
         """Predict; `batch` and binary bodies answer `{"predictions": [...], "model"}`."""
         if isinstance(request.data, PixelBatch):
             return Response(services.predict_batch(request.data.pixels, _binary_model(request)))
-        serializer = PredictRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data: dict[str, Any] = serializer.validated_data
-        if "batch" in data:
-            return Response(services.predict_batch(data["batch"], data.get("model")))
-        return Response(services.predict(data["pixels"], data.get("model")))
+        checked = predict_input(request.data)
+        if checked.batch:
+            return Response(services.predict_batch(checked.pixels, checked.model))
+        return Response(services.predict(checked.pixels, checked.model))
 
 
 class PredictImageView(ApiView):
@@ -313,10 +312,8 @@ class ActivationsView(ApiView):
             if len(batch) != 1:
                 raise invalid_input({"body": [f"expected one image, got {len(batch)}"]})
             return Response(services.activations(batch[0], _binary_model(request)))
-        serializer = PixelsRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return Response(services.activations(data["pixels"], data.get("model")))
+        pixels, model = pixels_input(request.data)
+        return Response(services.activations(pixels, model))
 
 
 class ModelListView(ApiView):
