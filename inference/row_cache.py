@@ -1,4 +1,4 @@
-"""Model rows remembered per process for a short, fixed time, on every database engine.
+"""Model rows (or answers built from them) remembered per process for a short, fixed time.
 
 The predict path needs the default model's row on every request, and a default chosen in the admin
 must be served by every worker soon after. Reading the row costs a query per request (~100 µs of

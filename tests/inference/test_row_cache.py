@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inference import row_cache
 from inference.resolver import ROWS, resolve_network
+from inference.services import LISTINGS, list_models, model_detail
 from registry.models import RegisteredModel
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +34,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr("inference.row_cache.monotonic", fake)
     ROWS.clear()
+    LISTINGS.clear()
     return fake
 
 
@@ -102,3 +104,19 @@ def test_named_lookups_are_cached_per_name(
         for entry in (first, second):
             assert resolve_network(entry.name)[0] == entry.name
     assert len(queries) == 2  # one row read per name
+
+
+def test_listings_are_reused_then_read_again(
+    clock: Clock, two_registered_models: tuple[RegisteredModel, RegisteredModel]
+) -> None:
+    first, second = two_registered_models
+    assert list_models()["default"] == first.name
+    assert model_detail(second.name)["is_default"] is False
+    switch_default(second)
+    with CaptureQueriesContext(connection) as queries:
+        assert list_models()["default"] == first.name
+        assert model_detail(second.name)["is_default"] is False
+    assert len(queries) == 0
+    clock.now += row_cache.MAX_AGE_SECONDS
+    assert list_models()["default"] == second.name
+    assert model_detail(second.name)["is_default"] is True
