@@ -1,49 +1,65 @@
-"""`POST /predict` under load: Hippo (gunicorn) against the FastAPI peer, side by side.
+"""The API under load: Hippo (gunicorn, the full Django stack) against the FastAPI peer, one run.
 
-Run: `.venv/bin/python -m bench.api_throughput` (part of `make bench`; about 2-3 minutes).
+Run: `.venv/bin/python -m bench.api_throughput` (part of `make bench`; ~6 minutes, or ~3 with
+`BENCH_QUICK=1`). Timed figures are only meaningful under the shared benchmark lock:
+`flock /tmp/hippo-bench.lock .venv/bin/python -m bench.api_throughput`.
 
 In one go, on loopback: a temporary data directory (SQLite database, local model store) gets a
 seeded 784-100-10 network registered as the default; Hippo runs under gunicorn with
 `hippo_site/gunicorn.conf.py` and the peer (`../shared/peers/seed_fastapi.py`, FastAPI + uvicorn
 with httptools/uvloop, in its own virtualenv at `/tmp/peer`, created from PyPI when missing) runs
-with the same worker count. `wrk` (one thread) drives both with `../shared/peers/predict.lua` at
-concurrency 1, 4, 16 and 64, alternating who goes first, for `BENCH_ROUNDS` rounds; each side's
-best round is kept (the machine is shared: the best round is the one least disturbed). Besides
-requests/s, p50 and p99, the CPU time both servers' processes spent per request is read from
-/proc: on a busy machine it is the steadiest figure of what a request costs. The in-process
-forward pass is timed with `timeit`. A table with the ratios and PASS/MISS against the targets is
-printed. The developer's data is never touched.
+with the same worker count. `wrk` (one thread) measures:
 
-Environment: `BENCH_SECONDS` (per run, default 8), `BENCH_ROUNDS` (default 2),
-`BENCH_CONCURRENCY` (default `1,4,16,64`), `BENCH_WORKERS` (default 2), and, passed to gunicorn
-(`hippo_site/gunicorn.conf.py`), `HIPPO_WORKER_CLASS` (`asgi`, the default, or `gthread` to
-measure the WSGI setup), `HIPPO_THREADS`, `HIPPO_ASGI_LOOP` (`uvloop` or `asyncio`) and
-`HIPPO_REUSE_PORT`.
+1. `POST /predict` and `POST /activations` (one image, `../shared/peers/predict.lua`'s body) at
+   1, 4, 16 and 64 connections on both servers, alternating who goes first, `BENCH_ROUNDS`
+   rounds, each side's best round kept (the machine is shared: the best round is the one least
+   disturbed);
+2. every GET endpoint of Hippo at 16 connections;
+3. batches of 1,000 images to `POST /predict` as JSON, `application/octet-stream` and
+   `application/x-npy` (images/s);
+4. single-image `POST /predict` at 4 connections while one client posts JSON batches of 1,000
+   images without pause, against the same without the batch client (p99).
+
+Besides requests/s, p50 and p99, the CPU time the server's processes spent per request is read from
+/proc: on a busy machine it is the steadiest figure of what a request costs. The load average is
+printed before and after. A table with the ratios and PASS/MISS against the targets follows. The
+developer's data is never touched.
+
+Environment: `BENCH_QUICK=1` (1 round of 4 s), `BENCH_SECONDS` (per run, default 5),
+`BENCH_ROUNDS` (default 2), `BENCH_CONCURRENCY` (default `1,4,16,64`), `BENCH_WORKERS` (default 2),
+and, passed to gunicorn (`hippo_site/gunicorn.conf.py`), `HIPPO_WORKER_CLASS`, `HIPPO_THREADS`
+and `HIPPO_KEEPALIVE`, to measure other worker models.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
 import tempfile
-import timeit
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.servers import cpu_seconds, free_port, running, wait_until_up
-from bench.wrk import WrkResult, run_wrk
+from bench.wrk import WrkResult, parse_wrk_output, post_script, run_wrk, wrk_command
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = (ROOT.parent / "shared" / "peers").resolve()
 PEER_VENV = Path(os.environ.get("BENCH_PEER_VENV", "/tmp/peer"))
 LUA = PEERS / "predict.lua"
 SIZES = (784, 100, 10)
+BATCH = 1000
 
 TARGET_RPS_RATIO = 1.0
 TARGET_P99_RATIO = 1.5
-TARGET_ONE_US = 50.0
-TARGET_BATCH_MS = 5.0
+TARGET_GET_RPS = 1000.0
+TARGET_BINARY_IMAGES = 100_000.0
+TARGET_JSON_IMAGES = 15_000.0
+TARGET_LOADED_P99_RATIO = 3.0
+PASSED_THROUGH = ("HIPPO_WORKER_CLASS", "HIPPO_THREADS", "HIPPO_KEEPALIVE", "HIPPO_MNIST_DIR")
 
 
 @dataclass(frozen=True)
@@ -56,8 +72,9 @@ class Measure:
 
 @dataclass(frozen=True)
 class Pair:
-    """Hippo and the peer at one concurrency."""
+    """Hippo and the peer on one endpoint at one concurrency."""
 
+    path: str
     hippo: Measure
     peer: Measure
 
@@ -70,11 +87,21 @@ class Pair:
         return self.hippo.wrk.p99_ms / max(self.peer.wrk.p99_ms, 1e-9)
 
 
-def measure(url: str, group: int, connections: int, seconds: float) -> Measure:
-    """Load `url` with wrk and read the CPU time the server (process group) spent meanwhile."""
-    before = cpu_seconds(group)
-    result = run_wrk(url, LUA, connections, seconds)
-    spent = cpu_seconds(group) - before
+@dataclass(frozen=True)
+class Server:
+    """A server under test: where it answers and the process group whose CPU time counts."""
+
+    base: str
+    group: int
+
+
+def measure(
+    server: Server, path: str, script: Path | None, connections: int, seconds: float
+) -> Measure:
+    """Load `path` with wrk and read the CPU time the server spent meanwhile."""
+    before = cpu_seconds(server.group)
+    result = run_wrk(server.base + path, script, connections, seconds)
+    spent = cpu_seconds(server.group) - before
     return Measure(result, spent / max(result.requests, 1) * 1e6)
 
 
@@ -93,19 +120,8 @@ def ensure_peer_venv() -> Path:
     if not uvicorn.exists():
         print(f"creating the peer's virtualenv in {PEER_VENV} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(PEER_VENV)], check=True)
-        subprocess.run(
-            [
-                str(PEER_VENV / "bin" / "python"),
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "fastapi",
-                "uvicorn[standard]",
-                "numpy",
-            ],
-            check=True,
-        )
+        pip = [str(PEER_VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "fastapi", "uvicorn[standard]", "numpy"], check=True)
     return uvicorn
 
 
@@ -127,7 +143,7 @@ def hippo_environment(data_dir: Path) -> dict[str, str]:
             "PYTHONPATH": str(ROOT),
         }
     )
-    for key in ("HIPPO_WORKER_CLASS", "HIPPO_THREADS", "HIPPO_ASGI_LOOP", "HIPPO_REUSE_PORT"):
+    for key in PASSED_THROUGH:
         if key in os.environ:
             env[key] = os.environ[key]
     return env
@@ -182,79 +198,204 @@ def register_model() -> str:
     return entry.name
 
 
-def forward_pass_timings() -> tuple[float, float]:
-    """In-process forward pass: microseconds for one sample, milliseconds for a batch of 1,000."""
+def batch_bodies() -> dict[str, tuple[bytes, str]]:
+    """A batch of 1,000 images as JSON, as octet-stream and as `.npy`: body and content type."""
     import numpy as np
 
-    from nn_core.network import NeuralNetwork
+    pixels = np.random.default_rng(0).integers(0, 256, size=(BATCH, 784), dtype=np.uint8)
+    as_floats = np.round(pixels / 255, 4).tolist()
+    npy = io.BytesIO()
+    np.save(npy, pixels, allow_pickle=False)
+    return {
+        "json": (json.dumps({"batch": as_floats}).encode(), "application/json"),
+        "octet-stream": (pixels.tobytes(), "application/octet-stream"),
+        "npy": (npy.getvalue(), "application/x-npy"),
+    }
 
-    network = NeuralNetwork(list(SIZES), seed=0)
-    rng = np.random.default_rng(0)
-    one = rng.random((1, 784), dtype=np.float32)
-    batch = rng.random((1000, 784), dtype=np.float32)
-    timer_one = timeit.Timer(lambda: network.predict(one))
-    timer_batch = timeit.Timer(lambda: network.predict(batch))
-    one_us = min(timer_one.repeat(repeat=5, number=2000)) / 2000 * 1e6
-    batch_ms = min(timer_batch.repeat(repeat=5, number=20)) / 20 * 1e3
-    return one_us, batch_ms
+
+def loadavg() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def print_report(pairs: list[Pair], one_us: float, batch_ms: float, load: str) -> None:
-    """The table of figures, ratios and PASS/MISS against the targets."""
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    pairs: list[Pair]
+    gets: dict[str, Measure]
+    batches: dict[str, Measure]
+    idle: Measure
+    loaded: Measure
+    batch_client: WrkResult
+    load_before: str
+    load_after: str = ""
+
+
+def print_report(results: Results, settings: str) -> None:
+    """The tables of figures, ratios and PASS/MISS against the targets (Markdown)."""
     print()
-    print(f"load average before the run: {load}")
-    header = (
-        f"{'conc':>4} | {'hippo req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'cpu us':>6} | "
-        f"{'peer req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'cpu us':>6} | "
-        f"{'rps ratio':>9} {'p99 ratio':>9} | verdict"
+    print(f"settings: {settings}")
+    print(f"load average before: {results.load_before}; after: {results.load_after}")
+    print()
+    print(
+        "| endpoint | conn | Hippo req/s | p50 ms | p99 ms | CPU µs/req | peer req/s | p50 ms | "
+        "p99 ms | CPU µs/req | req/s ratio | p99 ratio |"
     )
-    print(header)
-    print("-" * len(header))
-    for pair in pairs:
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for pair in results.pairs:
         h, p = pair.hippo.wrk, pair.peer.wrk
-        rps_ok = pair.rps_ratio >= TARGET_RPS_RATIO
-        p99_ok = pair.p99_ratio <= TARGET_P99_RATIO
-        errors = f"  (errors: hippo {h.errors}, peer {p.errors})" if h.errors or p.errors else ""
+        judged = h.connections >= 4
+        rps = f"{pair.rps_ratio:.2f}×" + (
+            f" {_verdict(pair.rps_ratio >= TARGET_RPS_RATIO)}" if judged else ""
+        )
+        p99 = f"{pair.p99_ratio:.2f}×" + (
+            f" {_verdict(pair.p99_ratio <= TARGET_P99_RATIO)}" if judged else ""
+        )
+        errors = f" (errors: Hippo {h.errors}, peer {p.errors})" if h.errors or p.errors else ""
         print(
-            f"{h.connections:>4} | {h.requests_per_second:>11.0f} {h.p50_ms:>7.2f} "
-            f"{h.p99_ms:>7.2f} {pair.hippo.cpu_us:>6.0f} | "
-            f"{p.requests_per_second:>10.0f} {p.p50_ms:>7.2f} {p.p99_ms:>7.2f} "
-            f"{pair.peer.cpu_us:>6.0f} | "
-            f"{pair.rps_ratio:>8.2f}x {pair.p99_ratio:>8.2f}x | "
-            f"rps {_verdict(rps_ok)}, p99 {_verdict(p99_ok)}{errors}"
+            f"| {pair.path} | {h.connections} | {h.requests_per_second:,.0f} | {h.p50_ms:.2f} | "
+            f"{h.p99_ms:.2f} | {pair.hippo.cpu_us:.0f} | {p.requests_per_second:,.0f} | "
+            f"{p.p50_ms:.2f} | {p.p99_ms:.2f} | {pair.peer.cpu_us:.0f} | {rps} | {p99}{errors} |"
         )
     print()
+    print("| GET (16 connections) | req/s | p50 ms | p99 ms | CPU µs/req | target |")
+    print("|---|--:|--:|--:|--:|---|")
+    for path, m in results.gets.items():
+        errors = f" (errors: {m.wrk.errors})" if m.wrk.errors else ""
+        print(
+            f"| {path} | {m.wrk.requests_per_second:,.0f} | {m.wrk.p50_ms:.2f} | "
+            f"{m.wrk.p99_ms:.2f} | {m.cpu_us:.0f} | ≥ {TARGET_GET_RPS:,.0f} "
+            f"{_verdict(m.wrk.requests_per_second >= TARGET_GET_RPS)}{errors} |"
+        )
+    print()
+    print("| batch of 1,000 (2 connections) | images/s | p99 ms | CPU µs/image | target |")
+    print("|---|--:|--:|--:|---|")
+    for kind, m in results.batches.items():
+        images = m.wrk.requests_per_second * BATCH
+        target = TARGET_JSON_IMAGES if kind == "json" else TARGET_BINARY_IMAGES
+        errors = f" (errors: {m.wrk.errors})" if m.wrk.errors else ""
+        print(
+            f"| {kind} | {images:,.0f} | {m.wrk.p99_ms:.1f} | {m.cpu_us / BATCH:.1f} | "
+            f"≥ {target:,.0f} {_verdict(images >= target)}{errors} |"
+        )
+    print()
+    ratio = results.loaded.wrk.p99_ms / max(results.idle.wrk.p99_ms, 1e-9)
+    print("| single image, 4 connections | req/s | p50 ms | p99 ms |")
+    print("|---|--:|--:|--:|")
+    for label, m in (("idle", results.idle), ("with a JSON batch client", results.loaded)):
+        print(
+            f"| {label} | {m.wrk.requests_per_second:,.0f} | {m.wrk.p50_ms:.2f} | "
+            f"{m.wrk.p99_ms:.2f} |"
+        )
     print(
-        f"targets: throughput >= {TARGET_RPS_RATIO:.1f}x the peer's, "
-        f"p99 <= {TARGET_P99_RATIO:.1f}x the peer's; cpu us = server CPU time per request"
+        f"\np99 under batch load / idle: {ratio:.2f}× (target ≤ {TARGET_LOADED_P99_RATIO:.0f}×) "
+        f"{_verdict(ratio <= TARGET_LOADED_P99_RATIO)}; the batch client meanwhile: "
+        f"{results.batch_client.requests_per_second * BATCH:,.0f} images/s"
     )
-    print(
-        f"forward pass, one sample:   {one_us:7.1f} us  (target <= {TARGET_ONE_US:.0f} us)  "
-        f"{_verdict(one_us <= TARGET_ONE_US)}"
+
+
+def single_image_pairs(
+    hippo: Server, peer: Server, concurrencies: list[int], rounds: int, seconds: float
+) -> list[Pair]:
+    """`POST /predict` and `POST /activations` on both servers, best of `rounds`."""
+    pairs = []
+    for path in ("/predict", "/activations"):
+        runs: dict[int, tuple[list[Measure], list[Measure]]] = {c: ([], []) for c in concurrencies}
+        for round_index in range(rounds):
+            for index, connections in enumerate(concurrencies):
+                hippo_runs, peer_runs = runs[connections]
+                # Alternate who goes first, so neither side always meets a warmer (or busier) CPU.
+                order: list[tuple[Server, list[Measure]]] = [
+                    (hippo, hippo_runs),
+                    (peer, peer_runs),
+                ]
+                if (index + round_index) % 2 == 0:
+                    order.reverse()
+                for server, into in order:
+                    into.append(measure(server, path, LUA, connections, seconds))
+                h, p = hippo_runs[-1], peer_runs[-1]
+                print(
+                    f"round {round_index + 1} {path} c={connections:<3} "
+                    f"hippo {h.wrk.requests_per_second:6.0f} req/s p99 {h.wrk.p99_ms:6.2f} ms "
+                    f"cpu {h.cpu_us:4.0f} us | peer {p.wrk.requests_per_second:6.0f} req/s "
+                    f"p99 {p.wrk.p99_ms:6.2f} ms cpu {p.cpu_us:4.0f} us",
+                    flush=True,
+                )
+        pairs += [Pair(path, best(runs[c][0]), best(runs[c][1])) for c in concurrencies]
+    return pairs
+
+
+def under_batch_load(
+    hippo: Server, batch_script: Path, seconds: float
+) -> tuple[Measure, Measure, WrkResult]:
+    """Single-image p99 at 4 connections, idle and while one client posts 1,000-image batches."""
+    idle = measure(hippo, "/predict", LUA, 4, seconds)
+    batch_client = subprocess.Popen(
+        wrk_command(hippo.base + "/predict", batch_script, 1, seconds + 2),
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    print(
-        f"forward pass, batch 1,000:  {batch_ms:7.2f} ms  (target <= {TARGET_BATCH_MS:.0f} ms)  "
-        f"{_verdict(batch_ms <= TARGET_BATCH_MS)}"
-    )
+    try:
+        run_wrk(hippo.base + "/predict", LUA, 4, 1)  # the batch client is under way
+        loaded = measure(hippo, "/predict", LUA, 4, seconds)
+        out, _ = batch_client.communicate(timeout=seconds + 60)
+    finally:
+        if batch_client.poll() is None:
+            batch_client.kill()
+            batch_client.wait()
+    return idle, loaded, parse_wrk_output(out, 1)
+
+
+def run(
+    hippo: Server,
+    peer: Server,
+    model: str,
+    folder: Path,
+    say: Callable[[str], None],
+) -> Results:
+    """Every measurement, in the order of the module docstring."""
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    seconds = float(os.environ.get("BENCH_SECONDS", "4" if quick else "5"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "1" if quick else "2"))
+    concurrencies = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,4,16,64").split(",")]
+    load_before = loadavg()
+    say(f"load average before: {load_before}")
+    pairs = single_image_pairs(hippo, peer, concurrencies, rounds, seconds)
+    gets = {}
+    for path in (
+        "/healthz",
+        "/readyz",
+        "/models",
+        f"/models/{model}",
+        f"/models/{model}/weights?layer=0&neuron=3",
+        f"/models/{model}/weights?layer=1",
+        "/mnist/samples?count=10",
+    ):
+        gets[path] = best([measure(hippo, path, None, 16, seconds) for _ in range(rounds)])
+        say(f"GET {path}: {gets[path].wrk.requests_per_second:.0f} req/s")
+    scripts = {
+        kind: post_script(folder, kind, body, content_type)
+        for kind, (body, content_type) in batch_bodies().items()
+    }
+    batches = {}
+    for kind, script in scripts.items():
+        batches[kind] = best(
+            [measure(hippo, "/predict", script, 2, seconds) for _ in range(rounds)]
+        )
+        say(f"batch {kind}: {batches[kind].wrk.requests_per_second * BATCH:.0f} images/s")
+    idle, loaded, batch_client = under_batch_load(hippo, scripts["json"], seconds)
+    return Results(pairs, gets, batches, idle, loaded, batch_client, load_before, loadavg())
 
 
 def main() -> int:
     """Run the whole benchmark and print the report."""
-    seconds = float(os.environ.get("BENCH_SECONDS", "8"))
-    rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
-    concurrencies = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,4,16,64").split(",")]
     workers = os.environ.get("BENCH_WORKERS", "2")
-    load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-    print(f"uptime: {load}", flush=True)
     uvicorn = ensure_peer_venv()
-
-    one_us, batch_ms = forward_pass_timings()
-    print(f"forward pass: one sample {one_us:.1f} us, batch of 1,000 {batch_ms:.2f} ms", flush=True)
-
     with tempfile.TemporaryDirectory(prefix="hippo-bench-") as tmp:
         data_dir = Path(tmp)
         env = hippo_environment(data_dir)
@@ -267,7 +408,7 @@ def main() -> int:
             "-c",
             str(ROOT / "hippo_site" / "gunicorn.conf.py"),
         ]
-        peer = [
+        peer_command = [
             str(uvicorn),
             "seed_fastapi:app",
             "--port",
@@ -279,49 +420,30 @@ def main() -> int:
         ]
         peer_env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
         sample = ('{"pixels": [' + ",".join(["0.5"] * 784) + "]}").encode()
-        hippo_url = f"http://127.0.0.1:{hippo_port}/predict"
-        peer_url = f"http://127.0.0.1:{peer_port}/predict"
         with (
-            running(
-                gunicorn, cwd=ROOT, env=hippo_env, log=data_dir / "gunicorn.log"
-            ) as hippo_process,
-            running(peer, cwd=PEERS, env=peer_env, log=data_dir / "peer.log") as peer_process,
+            running(gunicorn, cwd=ROOT, env=hippo_env, log=data_dir / "gunicorn.log") as hippo_p,
+            running(peer_command, cwd=PEERS, env=peer_env, log=data_dir / "peer.log") as peer_p,
         ):
+            hippo = Server(f"http://127.0.0.1:{hippo_port}", hippo_p.pid)
+            peer = Server(f"http://127.0.0.1:{peer_port}", peer_p.pid)
             try:
-                wait_until_up(hippo_url, hippo_process, body=sample)
-                wait_until_up(peer_url, peer_process, body=sample)
+                wait_until_up(hippo.base + "/predict", hippo_p, body=sample)
+                wait_until_up(peer.base + "/predict", peer_p, body=sample)
             except RuntimeError:
                 for log in ("gunicorn.log", "peer.log"):
                     print(f"--- {log}:\n" + (data_dir / log).read_text()[-3000:], file=sys.stderr)
                 raise
             # Warm-up: every worker of both servers answers before anything is measured.
-            run_wrk(hippo_url, LUA, 8, 2)
-            run_wrk(peer_url, LUA, 8, 2)
-            hippo_group, peer_group = hippo_process.pid, peer_process.pid
-            runs: dict[int, tuple[list[Measure], list[Measure]]] = {
-                c: ([], []) for c in concurrencies
-            }
-            for round_index in range(rounds):
-                for index, connections in enumerate(concurrencies):
-                    hippo_runs, peer_runs = runs[connections]
-                    # Alternate who goes first, so neither side always meets a warmer (or
-                    # busier) CPU.
-                    if (index + round_index) % 2 == 0:
-                        peer_runs.append(measure(peer_url, peer_group, connections, seconds))
-                        hippo_runs.append(measure(hippo_url, hippo_group, connections, seconds))
-                    else:
-                        hippo_runs.append(measure(hippo_url, hippo_group, connections, seconds))
-                        peer_runs.append(measure(peer_url, peer_group, connections, seconds))
-                    h, p = hippo_runs[-1], peer_runs[-1]
-                    print(
-                        f"round {round_index + 1} c={connections:<3} "
-                        f"hippo {h.wrk.requests_per_second:6.0f} req/s p99 {h.wrk.p99_ms:6.2f} ms "
-                        f"cpu {h.cpu_us:4.0f} us | peer {p.wrk.requests_per_second:6.0f} req/s "
-                        f"p99 {p.wrk.p99_ms:6.2f} ms cpu {p.cpu_us:4.0f} us",
-                        flush=True,
-                    )
-            pairs = [Pair(best(runs[c][0]), best(runs[c][1])) for c in concurrencies]
-    print_report(pairs, one_us, batch_ms, load)
+            for server in (hippo, peer):
+                for path in ("/predict", "/activations"):
+                    run_wrk(server.base + path, LUA, 8, 2)
+            results = run(hippo, peer, model, data_dir, lambda text: print(text, flush=True))
+        settings = ", ".join(
+            f"{key}={hippo_env[key]}"
+            for key in (*PASSED_THROUGH, "WEB_CONCURRENCY")
+            if key in hippo_env
+        )
+        print_report(results, settings or "as shipped")
     return 0
 
 

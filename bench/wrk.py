@@ -1,4 +1,4 @@
-"""Running `wrk` and reading its report (requests/s, p50, p99, errors)."""
+"""Running `wrk` and reading its report (requests/s, p50, p99, errors), and its Lua scripts."""
 
 from __future__ import annotations
 
@@ -55,22 +55,40 @@ def parse_wrk_output(text: str, connections: int) -> WrkResult:
     )
 
 
-def run_wrk(url: str, script: Path, connections: int, seconds: float) -> WrkResult:
-    """Run wrk against `url` with the given concurrency, from one thread.
+def wrk_command(url: str, script: Path | None, connections: int, seconds: float) -> list[str]:
+    """The wrk command line: one thread, `connections` connections, latency percentiles.
 
     One wrk thread keeps up with far more than these servers answer, and leaves the second core
     to the servers under test (both sides get the same client).
     """
-    threads = 1
-    command = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds:g}s",
-        "--latency",
-        "-s",
-        str(script),
-        url,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
+    return [*command, url]
+
+
+def run_wrk(url: str, script: Path | None, connections: int, seconds: float) -> WrkResult:
+    """Run wrk against `url` (GET without a script) and parse its report."""
+    done = subprocess.run(
+        wrk_command(url, script, connections, seconds),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
     return parse_wrk_output(done.stdout, connections)
+
+
+def post_script(folder: Path, name: str, body: bytes, content_type: str) -> Path:
+    """Write a wrk Lua script that POSTs `body` (kept in a file beside it) as `content_type`."""
+    body_file = folder / f"{name}.body"
+    body_file.write_bytes(body)
+    script = folder / f"{name}.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.headers["Content-Type"] = "{content_type}"\n'
+        f'local file = io.open("{body_file}", "rb")\n'
+        'wrk.body = file:read("*all")\n'
+        "file:close()\n"
+    )
+    return script

@@ -1,40 +1,32 @@
 # ruff: noqa: N999 - gunicorn looks for a file named gunicorn.conf.py
 """Gunicorn settings for serving Hippo: `gunicorn -c hippo_site/gunicorn.conf.py`.
 
-It runs gunicorn's `asgi` worker on a uvloop event loop (`HIPPO_ASGI_LOOP`: `auto`, `uvloop` or
-`asyncio`) serving `inference.asgi:application`: Django's ASGI handler behind the lean
-`POST /predict` path. Every value can be overridden from the environment or the command line;
-`HIPPO_WORKER_CLASS=gthread` serves `inference.wsgi:application` (the same lean path for WSGI)
-as before.
+Every request goes through Django's WSGI handler (`hippo_site.wsgi:application`): its middleware
+and the DRF views, with their parsers, renderers, negotiation, permissions and throttles. There is
+no second implementation of any endpoint in front of it.
 
-Why the asgi worker, by measurement (`bench/api_throughput.py`, docs/API.md): with gthread (1
-thread) a plain `POST /predict` cost ~300 µs of server CPU, of which the lean path itself is
-~75 µs; the rest was gunicorn's pure-Python HTTP handling and the hand-off of every request from
-gthread's poller thread to its worker thread, and at 16 and 64 clients Hippo answered only
-0.84-0.91x the FastAPI peer's requests. The asgi worker parses and answers on one event loop (no
-thread hand-off), and the lean path runs the ~12 µs forward pass inline on it: ~170-210 µs of CPU
-per request, 1.5-1.8x the peer's requests/s at 1-64 clients, and lower p99 latency from 4
-clients on. Requests the lean path leaves to Django run on Django's ASGI handler, which runs the
-(synchronous) views on a thread per request: slower than under gthread, but nothing there is
-hot. uvloop cost less CPU per request than the standard asyncio loop (see docs/API.md).
+Worker model, chosen by measurement (`bench/api_throughput.py`, docs/API.md): gunicorn's
+`gthread` worker. Django's ASGI handler sends its request signals through `sync_to_async`, so
+every request hops threads even for an async view; real Django views measured about twice as fast
+under gthread as under the asgi worker, for every endpoint, so no ASGI entry point is kept.
+`HIPPO_THREADS` threads per worker let a large batch in flight leave the worker's other
+connections answered; `WEB_CONCURRENCY` workers (default 2, one per core) share one listening
+socket. Every value can be overridden from the environment or the command line.
 
-Each worker listens on its own socket (`reuse_port`, SO_REUSEPORT; `HIPPO_REUSE_PORT=false` to
-share one socket): the kernel then spreads new connections over the workers. On one shared
-socket an event loop accepts every connection waiting when it wakes up, so a burst of new
-connections (a client pool, wrk) often lands in one worker, which then serves them all on one
-core: in 7 of 16 benchmark rounds at 4 and 16 clients one worker held every connection and
-answered ~5,200-5,600 requests/s instead of ~10,000; with a socket per worker, none of 6.
-The cost: connections still waiting in a worker's queue when it dies are reset.
+Operational choices (issue 9):
 
-With gthread, 1 thread was best (more threads only contend for the GIL); the asgi worker ignores
-`threads`. Two workers (`WEB_CONCURRENCY`) match the two cores.
+- No `SO_REUSEPORT`: a second server started on the same address fails at once ("Address already
+  in use") instead of silently taking a share of the connections; the master owns the one socket,
+  so the configured backlog is what `listen()` gets, a worker replaced after a crash accepts from
+  the same socket as the others at once, and the log prints the bound address.
+- No control socket (`control_socket_disable`): gunicorn would otherwise create one at
+  `~/.gunicorn/gunicorn.ctl`, shared by every instance of the same user.
 
 BLAS: one OpenBLAS thread per worker (`OPENBLAS_NUM_THREADS=1`, unless already set). Set here,
 in the master, so the workers inherit it before they import NumPy. With the default of one thread
 per core, each worker's BLAS threads compete with the other worker for the two cores and spin
 while waiting: measured with `POST /predict` batches of 100 images at 2-4 clients, one thread
-answered twice the requests for half the CPU time (5.3 ms instead of 11 ms per request); single
-images, too small for BLAS to use threads, cost the same either way.
+answered twice the requests for half the CPU time.
 """
 
 from __future__ import annotations
@@ -51,17 +43,17 @@ from dotenv import load_dotenv
 load_dotenv(Path(__file__).resolve().parent.parent / ".env", override=False)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+wsgi_app = "hippo_site.wsgi:application"
 bind = os.environ.get("HIPPO_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = os.environ.get("HIPPO_WORKER_CLASS", "asgi")
-threads = int(os.environ.get("HIPPO_THREADS", "1"))
+worker_class = os.environ.get("HIPPO_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("HIPPO_THREADS", "4"))
 keepalive = int(os.environ.get("HIPPO_KEEPALIVE", "5"))
-backlog = 2048
+backlog = int(os.environ.get("HIPPO_BACKLOG", "2048"))
 timeout = 60
 accesslog = os.environ.get("HIPPO_ACCESS_LOG") or None
-asgi_loop = os.environ.get("HIPPO_ASGI_LOOP", "auto")
-reuse_port = os.environ.get("HIPPO_REUSE_PORT", "true").lower() not in ("0", "false", "no", "off")
-wsgi_app = "inference.asgi:application" if worker_class == "asgi" else "inference.wsgi:application"
+reuse_port = False
+control_socket_disable = True
 
 
 def post_worker_init(worker: Any) -> None:

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from nn_core.mnist import MnistNotFoundError
 from registry.errors import ModelBroken, ModelNotFound, ModelUnavailable, NoDefaultModel
@@ -137,6 +136,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     Unknown exceptions return None so Django logs them and answers with its (JSON) 500 handler.
     """
+    # Imported here: rest_framework.views reads the parser and renderer settings when imported,
+    # and those classes (inference.parsers) import this module.
+    from rest_framework.views import set_rollback
+
     error = to_api_error(exc)
     if error is None:
         return None
@@ -159,6 +162,7 @@ HTTP_STATUS_CODES: dict[str, int] = {
     "no_default_model": status.HTTP_404_NOT_FOUND,
     "not_found": status.HTTP_404_NOT_FOUND,
     "method_not_allowed": status.HTTP_405_METHOD_NOT_ALLOWED,
+    "not_acceptable": status.HTTP_406_NOT_ACCEPTABLE,
     "model_unavailable": status.HTTP_409_CONFLICT,
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "unsupported_media_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,

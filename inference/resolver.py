@@ -3,9 +3,10 @@
 The default model is chosen in the admin and must take effect on the next request in every worker,
 so its row is read from the database: one indexed query, compiled once from the ORM (so it follows
 the model's table and columns) and run through a plain cursor, which costs a few microseconds
-instead of the ORM's ~100. On SQLite the query runs only when the database files may have changed
-since this process last ran it (`inference.sqlite_state.RowMemo`, which explains why that is
-sound); otherwise the row read then is still the current one. When the row says the model is
+instead of the ORM's ~100. Each process reuses a row it read for at most half a second
+(`inference.row_cache.RowCache`), on every database engine: a change made in the admin is served by
+every worker within a second, and the hot path runs about two queries a second, not one per
+request. When the row says the model is
 enabled, available and already loaded, the network comes straight from the cache; anything else
 (no default row, a disabled or broken model, a network not loaded yet) goes through
 `registry.services.resolve_model`, which applies every rule and raises the registry's errors.
@@ -20,7 +21,7 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from inference.network_cache import CacheKey, get_network_cache
-from inference.sqlite_state import RowMemo
+from inference.row_cache import RowCache
 from nn_core.network import NeuralNetwork
 from registry import services as registry
 from registry.models import RegisteredModel, Status
@@ -43,8 +44,8 @@ def _connection() -> BaseDatabaseWrapper:
     return connections[_compiled(False)[2]]
 
 
-ROWS = RowMemo(_connection)
-"""This process's memo of model rows (the default under the key None)."""
+ROWS = RowCache(_connection)
+"""This process's cache of model rows (the default under the key None)."""
 
 
 def _query(name: str | None, connection: BaseDatabaseWrapper) -> tuple[Any, ...] | None:

@@ -75,12 +75,14 @@ _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
     "throttled": ("Request was throttled. Expected available in 1 second.", {}),
     "not_found": ("Not found.", {}),
     "method_not_allowed": ('Method "GET" not allowed.', {}),
+    "not_acceptable": ("Could not satisfy the request Accept header.", {}),
 }
 
 _STATUS_DESCRIPTIONS = {
     400: "Invalid input or malformed JSON",
     404: "Not found",
     405: "Method not allowed",
+    406: "Only application/json (optionally with indent=N) can be produced",
     409: "The model is disabled, unavailable or broken",
     413: "Request body, batch or image too large",
     415: "Unsupported content type",
@@ -88,7 +90,7 @@ _STATUS_DESCRIPTIONS = {
     503: "MNIST is not available",
 }
 
-COMMON_ERRORS = ("method_not_allowed", "throttled")
+COMMON_ERRORS = ("method_not_allowed", "not_acceptable", "throttled")
 MODEL_ERRORS = ("model_not_found", "no_default_model", "model_unavailable")
 BODY_ERRORS = ("invalid_input", "malformed_json", "payload_too_large", "unsupported_media_type")
 
@@ -127,3 +129,18 @@ def example(
     if request:
         return OpenApiExample(name, value=value, request_only=True)
     return OpenApiExample(name, value=value, response_only=True, status_codes=[status_code])
+
+
+STRICT_REQUEST_COMPONENTS = ("PredictRequest", "PixelsRequest", "ImageJSONRequest")
+"""JSON request bodies whose unknown fields are refused (`StrictRequestSerializer`)."""
+
+
+def forbid_unknown_fields(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: say `additionalProperties: false` where it holds."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in STRICT_REQUEST_COMPONENTS:
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
+    return result

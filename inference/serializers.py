@@ -8,6 +8,7 @@ the OpenAPI schema; `tests/api/test_schema_shapes.py` checks that real responses
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from inference.pixels import INPUT_SIZE, FloatArray, check_not_both, parse_batch, parse_pixels
+from inference.request_bodies import check_fields
 
 MODEL_NAME_MAX_LENGTH = 200
 MODEL_STATUSES = ("available", "unavailable", "broken")
@@ -76,11 +78,28 @@ def model_field() -> serializers.CharField:
     )
 
 
+MODEL_FIELD = model_field()
+"""One `model` field shared by the views' hot path (`inference.request_bodies.model_name`)."""
+
 # --- requests ---------------------------------------------------------------------------------
 
 
+class StrictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A JSON request body: a field the schema does not name is a 400, never silently dropped.
+
+    The OpenAPI schema says so too (`additionalProperties: false`, added by
+    `inference.schema.forbid_unknown_fields`), so a typo such as `pixel` is reported as such.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        """Refuse unknown fields (naming each), then validate as usual."""
+        if isinstance(data, Mapping):
+            check_fields(data, list(self.fields))
+        return super().to_internal_value(data)
+
+
 @extend_schema_serializer(component_name="Predict")
-class PredictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PredictRequestSerializer(StrictRequestSerializer):
     """`POST /predict`: exactly one of `pixels` (one image) and `batch` (many)."""
 
     pixels = PixelsField(required=False)
@@ -94,7 +113,7 @@ class PredictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg
 
 
 @extend_schema_serializer(component_name="Pixels")
-class PixelsRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PixelsRequestSerializer(StrictRequestSerializer):
     """`POST /activations`: one image."""
 
     pixels = PixelsField()
@@ -102,7 +121,7 @@ class PixelsRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @extend_schema_serializer(component_name="ImageJSON")
-class ImageJSONRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ImageJSONRequestSerializer(StrictRequestSerializer):
     """`POST /predict/image` as JSON: the image as a `data:` URL."""
 
     image = serializers.CharField(
@@ -117,6 +136,12 @@ class ImageUploadRequestSerializer(serializers.Serializer):  # type: ignore[type
     """`POST /predict/image` as multipart/form-data: the image as a file."""
 
     image = serializers.FileField(help_text="A PNG or JPEG file, any size, either polarity.")
+    model = model_field()
+
+
+class BinaryQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Query of `POST /predict` and `POST /activations` with a binary body: the model."""
+
     model = model_field()
 
 

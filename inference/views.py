@@ -1,8 +1,11 @@
 """Views of the inference API: thin HTTP adapters over `inference.services`.
 
-Every view parses with `inference.parsers.JSONParser` (size-limited, strict numbers) and renders
-errors through `inference.errors.api_exception_handler`. OpenAPI documentation (examples, every
-error response) is attached with `extend_schema`.
+Every request goes through Django's middleware and these DRF views: parsers, content negotiation,
+permissions and throttles apply to all of them. Views parse with `inference.parsers.JSONParser`
+(orjson, size-limited, strict numbers; `POST /predict` and `POST /activations` also take binary
+pixel batches), render with `inference.renderers.JSONRenderer` (orjson) and report errors through
+`inference.errors.api_exception_handler`. OpenAPI documentation (examples, every error response)
+is attached with `extend_schema`.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import parsers
+from rest_framework import parsers, serializers
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,9 +29,11 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from inference import services
+from inference.binary import PixelBatch
 from inference.errors import invalid_input, payload_too_large
 from inference.images import decode_data_url, max_image_bytes
-from inference.parsers import JSONParser
+from inference.parsers import JSONParser, NpyParser, OctetStreamParser
+from inference.request_bodies import pixels_input, predict_input
 from inference.schema import (
     BODY_ERRORS,
     EXAMPLE_MODEL,
@@ -41,6 +47,7 @@ from inference.schema import (
 from inference.serializers import (
     ActivationsResponseSerializer,
     BatchPredictResponseSerializer,
+    BinaryQuerySerializer,
     HealthResponseSerializer,
     ImageJSONRequestSerializer,
     ImagePredictResponseSerializer,
@@ -81,13 +88,57 @@ class ApiView(APIView):
         return [throttle() for throttle in classes]
 
 
+BINARY_PARSERS: Sequence[type[BaseParser]] = [OctetStreamParser, NpyParser]
+
+BINARY_DESCRIPTION = (
+    "Binary bodies, for throughput (no JSON to parse): `application/octet-stream` is n x 784 "
+    "uint8 pixels, row-major, image after image (0 = background, 255 = ink); "
+    "`application/x-npy` is one NumPy `.npy` array of shape (n, 784) or (n, 28, 28), dtype "
+    "uint8 (0..255) or float32 (0..1), read without unpickling. The model is then chosen with "
+    "the `model` query parameter. Errors in a binary body are reported under the field `body`."
+)
+
+
+def binary_request(json_serializer: type[serializers.Serializer]) -> dict[str, Any]:  # type: ignore[type-arg]
+    """The request bodies of an endpoint that takes JSON and binary pixels (for the schema)."""
+    return {
+        "application/json": json_serializer,
+        "application/octet-stream": OpenApiTypes.BINARY,
+        "application/x-npy": OpenApiTypes.BINARY,
+    }
+
+
+MODEL_QUERY_PARAMETER = OpenApiParameter(
+    "model",
+    str,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Binary bodies only: name of a registered model (default: the default model). "
+    "JSON bodies name the model in the body.",
+)
+
+
+def _binary_model(request: Request) -> str | None:
+    """The `model` query parameter of a binary request, checked like the JSON body's field."""
+    query = BinaryQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    model: str | None = query.validated_data.get("model")
+    return model
+
+
 class PredictView(ApiView):
-    """`POST /predict`: one image (`pixels`) or many (`batch`)."""
+    """`POST /predict`: one image (`pixels`) or many (`batch`), as JSON or as a binary batch."""
+
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser, *BINARY_PARSERS]
 
     @extend_schema(
         operation_id="predict",
         summary="Predict the digit of one image, or of a batch",
-        request=PredictRequestSerializer,
+        description="JSON: `pixels` (one image) or `batch` (up to HIPPO_PREDICT_BATCH_LIMIT "
+        "images); unknown fields are refused. " + BINARY_DESCRIPTION + " A binary body is "
+        "always answered like a batch: `{predictions, model}`.",
+        parameters=[MODEL_QUERY_PARAMETER],
+        request=binary_request(PredictRequestSerializer),
         responses={
             200: OpenApiResponse(
                 PolymorphicProxySerializer(
@@ -115,13 +166,13 @@ class PredictView(ApiView):
         ],
     )
     def post(self, request: Request) -> Response:
-        """Predict; `batch` answers `{"predictions": [...], "model"}`."""
-        serializer = PredictRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data: dict[str, Any] = serializer.validated_data
-        if "batch" in data:
-            return Response(services.predict_batch(data["batch"], data.get("model")))
-        return Response(services.predict(data["pixels"], data.get("model")))
+        """Predict; `batch` and binary bodies answer `{"predictions": [...], "model"}`."""
+        if isinstance(request.data, PixelBatch):
+            return Response(services.predict_batch(request.data.pixels, _binary_model(request)))
+        checked = predict_input(request.data)
+        if checked.batch:
+            return Response(services.predict_batch(checked.pixels, checked.model))
+        return Response(services.predict(checked.pixels, checked.model))
 
 
 class PredictImageView(ApiView):
@@ -187,12 +238,19 @@ class PredictImageView(ApiView):
 
 
 class ActivationsView(ApiView):
-    """`POST /activations`: every layer's values for one image."""
+    """`POST /activations`: every layer's values for one image (JSON, or a binary image)."""
+
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser, *BINARY_PARSERS]
 
     @extend_schema(
         operation_id="activations",
         summary="Every layer's activations and pre-activations for one image",
-        request=PixelsRequestSerializer,
+        description="JSON: `pixels`; unknown fields are refused. "
+        + BINARY_DESCRIPTION
+        + " Here a binary body holds exactly one image (784 bytes, or an array of shape "
+        "(1, 784) or (1, 28, 28)).",
+        parameters=[MODEL_QUERY_PARAMETER],
+        request=binary_request(PixelsRequestSerializer),
         responses={
             200: ActivationsResponseSerializer,
             **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
@@ -249,10 +307,13 @@ class ActivationsView(ApiView):
     )
     def post(self, request: Request) -> Response:
         """Run the network layer by layer."""
-        serializer = PixelsRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return Response(services.activations(data["pixels"], data.get("model")))
+        if isinstance(request.data, PixelBatch):
+            batch = request.data.pixels
+            if len(batch) != 1:
+                raise invalid_input({"body": [f"expected one image, got {len(batch)}"]})
+            return Response(services.activations(batch[0], _binary_model(request)))
+        pixels, model = pixels_input(request.data)
+        return Response(services.activations(pixels, model))
 
 
 class ModelListView(ApiView):

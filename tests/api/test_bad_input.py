@@ -64,7 +64,7 @@ PIXEL_BODIES: list[tuple[str, str, int, str, str | None]] = [
     ("pixels a number", '{"pixels": 0.5}', 400, "invalid_input", "pixels"),
     ("pixels 28x28", json.dumps({"pixels": [[0.5] * 28] * 28}), 400, "invalid_input", "pixels"),
     ("missing pixels", "{}", 400, "invalid_input", "pixels"),
-    ("other field only", '{"pixel": []}', 400, "invalid_input", "pixels"),
+    ("a misspelt field", '{"pixel": []}', 400, "invalid_input", "pixel"),
     (
         "model a number",
         json.dumps({"pixels": pixels_of(), "model": 5}),

@@ -1,23 +1,18 @@
 """The main flows over real HTTP against a live server (requests), including the original API's
-JavaScript example and the default switch, and the fast path served by a real WSGI server."""
+JavaScript example and the default switch."""
 
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Iterator
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+import time
 
 import numpy as np
 import pytest
 import requests
-from django.core.handlers.wsgi import WSGIHandler
 from PIL import Image
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from inference.fast_path import PredictFastPath
 from registry.models import RegisteredModel
 from registry.services import load_network, make_default
 from tests.api.helpers import digit_pixels
@@ -104,10 +99,16 @@ def test_default_switch_without_restart(
     body = {"pixels": digit_pixels()}
     with requests.Session() as http:
         assert http.post(url, json=body, timeout=TIMEOUT).json()["model"] == first.name
-        make_default(second)  # what the admin action does
-        assert http.post(url, json=body, timeout=TIMEOUT).json()["model"] == second.name
-        make_default(first)
-        assert http.post(url, json=body, timeout=TIMEOUT).json()["model"] == first.name
+        for entry in (second, first):
+            make_default(entry)  # what the admin action does
+            switched = time.monotonic()
+            # The server reuses the default's row for at most half a second (RowCache).
+            while (model := http.post(url, json=body, timeout=TIMEOUT).json()["model"]) != (
+                entry.name
+            ):
+                assert model in (first.name, second.name)
+                assert time.monotonic() - switched < 1.0, "the new default was not served in 1 s"
+                time.sleep(0.02)
 
 
 @pytest.mark.mnist
@@ -171,43 +172,3 @@ def test_cors(
         timeout=TIMEOUT,
     )
     assert "Access-Control-Allow-Origin" not in other.headers
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def fast_server(transactional_db: None) -> Iterator[tuple[str, PredictFastPath]]:
-    """`PredictFastPath` in front of Django, served over real HTTP by wsgiref in a thread."""
-    app = PredictFastPath(WSGIHandler())
-    server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    server.server_close()
-
-
-def test_fast_path_over_http(
-    fast_server: tuple[str, PredictFastPath],
-    live_server: LiveServer,
-    two_registered_models: tuple[RegisteredModel, ...],
-) -> None:
-    base, app = fast_server
-    _, second = two_registered_models
-    body = {"pixels": digit_pixels()}
-    fast = requests.post(f"{base}/predict", json=body, timeout=TIMEOUT)
-    plain = requests.post(f"{live_server.url}/predict", json=body, timeout=TIMEOUT)
-    assert fast.status_code == plain.status_code == 200
-    assert fast.content == plain.content
-    assert app.served == 1
-    make_default(second)
-    assert (
-        requests.post(f"{base}/predict", json=body, timeout=TIMEOUT).json()["model"] == second.name
-    )
-    error = requests.post(f"{base}/predict", json={"pixels": [2] * 784}, timeout=TIMEOUT)
-    assert error.status_code == 400
-    assert error.json()["error"]["fields"]["pixels"]
-    assert app.served == 2
