@@ -19,9 +19,7 @@ from rest_framework.views import APIView
 from inference.examples import find_examples
 from inference.parsers import JSONParser
 from inference.schema import EXAMPLE_MODEL, EXAMPLE_PIXELS, error_responses, example
-
-DATASETS = ("train", "validation", "test")
-MAX_COUNT = 100
+from mnist_samples.serializers import DATASETS, MAX_COUNT, SampleSerializer
 
 
 class ExamplesQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -48,19 +46,11 @@ class ExamplesQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class ExampleSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ExampleSerializer(SampleSerializer):
     """One MNIST image with its label and the model's answer."""
 
-    index = serializers.IntegerField(help_text="Position in the dataset.")
-    label = serializers.IntegerField(min_value=0, max_value=9)  # type: ignore[assignment]
     predicted = serializers.IntegerField(min_value=0, max_value=9)
     confidence = serializers.FloatField(help_text="Probability of the predicted digit (0..1).")
-    pixels = serializers.ListField(
-        child=serializers.FloatField(min_value=0, max_value=1),
-        min_length=784,
-        max_length=784,
-        help_text="28x28 pixels row by row, 0 = background, 1 = ink.",
-    )
 
 
 class ExamplesResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
