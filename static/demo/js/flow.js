@@ -1,0 +1,56 @@
+// The connection lines between layers: for the current input, the strongest contributions
+// (weight × activation) into each dense layer, red for positive and blue for negative, thicker
+// for larger. Drawn in an SVG under the layer drawings; on each new prediction the signal sweeps
+// through the network layer by layer (not when the user prefers reduced motion).
+
+const SVG = "http://www.w3.org/2000/svg";
+const POSITIVE = "#c0392b";
+const NEGATIVE = "#2e6fb7";
+
+export function prefersReducedMotion() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+/**
+ * @param {SVGElement} svg the overlay <svg> (as large as the layers' container), or a <g> to fill
+ * @param {{from: {x: number, y: number}, to: {x: number, y: number}, value: number, gap: number}[]} lines
+ * @param {{animate: boolean, width: number, height: number}} options
+ */
+export function drawFlow(svg, lines, { animate, width, height }) {
+  if (svg.tagName === "svg") {
+    svg.setAttribute("viewBox", `0 0 ${Math.max(1, width)} ${Math.max(1, height)}`);
+    svg.setAttribute("width", String(width));
+    svg.setAttribute("height", String(height));
+  }
+  const group = document.createElementNS(SVG, "g");
+  // Each gap is scaled on its own: the input's contributions are small numbers, the output's large.
+  const maxByGap = new Map();
+  for (const line of lines) maxByGap.set(line.gap, Math.max(maxByGap.get(line.gap) ?? 0, Math.abs(line.value)));
+  // Weakest first, so the strongest lines are drawn on top.
+  const ordered = [...lines].sort((a, b) => Math.abs(a.value) - Math.abs(b.value));
+  for (const line of ordered) {
+    const share = Math.abs(line.value) / (maxByGap.get(line.gap) || 1);
+    const path = document.createElementNS(SVG, "path");
+    const midX = (line.from.x + line.to.x) / 2;
+    path.setAttribute(
+      "d",
+      `M${line.from.x.toFixed(1)},${line.from.y.toFixed(1)} C${midX.toFixed(1)},${line.from.y.toFixed(1)} ${midX.toFixed(1)},${line.to.y.toFixed(1)} ${line.to.x.toFixed(1)},${line.to.y.toFixed(1)}`,
+    );
+    path.setAttribute("stroke", line.value >= 0 ? POSITIVE : NEGATIVE);
+    path.setAttribute("stroke-width", (0.6 + 3.4 * share).toFixed(2));
+    path.setAttribute("stroke-opacity", (0.25 + 0.65 * share).toFixed(2));
+    path.setAttribute("fill", "none");
+    path.setAttribute("pathLength", "1");
+    path.setAttribute("class", "flow__line");
+    path.dataset.sign = line.value >= 0 ? "positive" : "negative";
+    path.dataset.gap = String(line.gap);
+    if (animate) {
+      path.classList.add("flow__line--animated");
+      path.style.setProperty("--flow-delay", `${line.gap * 220}ms`);
+    }
+    group.append(path);
+  }
+  svg.replaceChildren(group);
+  svg.dataset.lines = String(lines.length);
+  svg.dataset.animated = String(animate);
+}
