@@ -43,7 +43,8 @@ def inside_viewport(page: Page, selector: str) -> bool:
     """True when the element's whole box is inside the window (without scrolling)."""
     box = page.locator(selector).bounding_box()
     size = page.viewport_size
-    assert box is not None and size is not None
+    assert box is not None
+    assert size is not None
     return (
         box["x"] >= 0
         and box["y"] >= 0
@@ -169,7 +170,7 @@ def test_keyboard_tab_to_a_sample_and_enter_loads_it(
     visited: list[str] = []
     for _ in range(60):
         page.keyboard.press("Tab")
-        visited.append(page.evaluate("document.activeElement.id || document.activeElement.className"))
+        visited.append(page.evaluate("(e => e.id || e.className)(document.activeElement)"))
         if page.evaluate("document.activeElement.classList.contains('sample')"):
             break
     else:
@@ -231,7 +232,8 @@ def test_on_a_phone_the_result_stays_visible_while_drawing(
     # Nothing sticks out sideways; the layers stack in one column.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
     boxes = [page.locator(f'.layer-canvas[data-layer="{i}"]').bounding_box() for i in (0, 1)]
-    assert boxes[0] is not None and boxes[1] is not None
+    assert boxes[0] is not None
+    assert boxes[1] is not None
     assert boxes[1]["y"] > boxes[0]["y"] + boxes[0]["height"]
     page.evaluate("window.scrollTo(0, 0)")
     assert page_errors.messages == []

@@ -37,13 +37,15 @@ export function drawFlow(svg, lines, { animate, width, height }) {
       `M${line.from.x.toFixed(1)},${line.from.y.toFixed(1)} C${midX.toFixed(1)},${line.from.y.toFixed(1)} ${midX.toFixed(1)},${line.to.y.toFixed(1)} ${line.to.x.toFixed(1)},${line.to.y.toFixed(1)}`,
     );
     path.setAttribute("stroke", line.value >= 0 ? POSITIVE : NEGATIVE);
-    path.setAttribute("stroke-width", (0.6 + 3.4 * share).toFixed(2));
+    // Width proportional to the contribution (the strongest of its gap is 4 px wide).
+    path.setAttribute("stroke-width", (4 * share).toFixed(3));
     path.setAttribute("stroke-opacity", (0.25 + 0.65 * share).toFixed(2));
     path.setAttribute("fill", "none");
     path.setAttribute("pathLength", "1");
     path.setAttribute("class", "flow__line");
     path.dataset.sign = line.value >= 0 ? "positive" : "negative";
     path.dataset.gap = String(line.gap);
+    path.dataset.value = String(line.value);
     if (animate) {
       path.classList.add("flow__line--animated");
       path.style.setProperty("--flow-delay", `${line.gap * 220}ms`);

@@ -460,8 +460,16 @@ function showPredictionError(message) {
   $("prediction-model").textContent = modelLabel(state.model);
   $("prediction-model").dataset.model = state.model ?? "";
   $("prediction-text").textContent = `No answer from ${modelLabel(state.model)}: ${message}`;
+  $("prediction-source").textContent = "";
+  $("verdict").hidden = true;
   showProbabilities(null);
   showMini("–", "no answer", "error");
+  // Nor the network's insides or the other models' answers for that old input.
+  state.result = null;
+  cancel("compare");
+  resetInspector();
+  showEmptyNetwork("No answer from the server for this input, so there is nothing to show inside the network.");
+  $("compare").replaceChildren(Object.assign(document.createElement("p"), { className: "muted", textContent: "No answer for this input." }));
 }
 
 function paintSeen(pixels) {

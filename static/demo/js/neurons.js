@@ -53,11 +53,14 @@ export class NeuronView {
     const svg = el("svg", { class: "neurons", viewBox: `0 0 ${width} ${HEIGHT}`, width, height: HEIGHT, role: "group", "aria-label": "The network as neurons in columns" });
     const links = el("g", { class: "neurons__links" });
     svg.append(links);
-    const step = (width - 150 - 60) / Math.max(1, visible.length - 1);
+    // The input's dot grid is 129 px wide around x = 72; the other columns share the rest.
+    const first = 240;
+    const last = width - 70;
+    const step = visible.length > 2 ? (last - first) / (visible.length - 2) : 0;
     visible.forEach((detail, k) => {
       const i = detail.index ?? details.indexOf(detail);
       const isOutput = i === details.length - 1;
-      const x = k === 0 ? 70 : 150 + (k - 1) * step + (k === visible.length - 1 ? -20 : 0);
+      const x = k === 0 ? 72 : isOutput ? last : first + (k - 1) * step;
       const group = el("g", { class: "neurons__column", tabindex: 0, "data-layer": i, role: "img" });
       const title = layerTitle(detail, details);
       group.setAttribute("aria-label", `${title}: ${layerMeta(detail)}. Use the arrow keys to inspect its neurons.`);
