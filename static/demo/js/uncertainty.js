@@ -10,7 +10,7 @@ const LOG2 = Math.log(2);
  *   pixels; extent: the ink's bounding box's longer side over the image's; aspect: its height over
  *   its width; density: the share of the bounding box that is inked.
  */
-export function inkStats(values, width, height, threshold = 0.3) {
+export function inkStats(values, width, height, threshold = 0.2) {
   let count = 0;
   let x0 = width;
   let y0 = height;
@@ -52,7 +52,7 @@ export function assess(probabilities, stats) {
   const reasons = [];
   if (stats) {
     if (stats.ink === 0) reasons.push("there is no ink");
-    else if (stats.extent < 0.15) reasons.push("the ink is a dot, far smaller than a digit");
+    else if (stats.extent < 0.1) reasons.push("the ink is a dot, far smaller than a digit");
     else if (stats.aspect < 0.3) reasons.push("the ink is a flat line — no digit is that wide and that low");
     else if (stats.density > 0.6 && stats.extent > 0.3) reasons.push("the ink fills most of its box, like a scribble");
   }
