@@ -293,7 +293,8 @@ async function drawConfusion(detail) {
   const matrix = detail.metrics?.confusion_matrix;
   if (other) {
     const second = await modelDetail(other);
-    renderConfusion($("confusion"), matrix, detail.metrics?.per_class_accuracy, {
+    // No per-class accuracy column here: it would be the first model's alone.
+    renderConfusion($("confusion"), matrix, null, {
       compare: second.metrics?.confusion_matrix,
       names: [modelLabel(detail.name), modelLabel(other)],
     });
