@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_demo_page import SEVEN, clear_pad, open_demo
+from tests.browser.test_demo_page import SEVEN, clear_pad, inside_viewport, open_demo
 from tests.fixtures.browser import PageErrors, Snapshot, draw_stroke
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -100,11 +100,13 @@ def test_non_digits_are_called_out_plainly(
     draw_stroke(page, "#pad", stroke)
 
     expect(page.locator("#prediction")).to_have_attribute("data-verdict", "not-a-digit")
-    expect(page.locator("#prediction-text")).to_contain_text("does not look like a digit")
+    expect(page.locator("#prediction-text")).to_contain_text("Not a digit?")
     expect(page.locator("#prediction-text")).to_contain_text(reason)
     expect(page.locator("#predicted-digit")).to_have_text("?")
     expect(page.locator("#verdict")).to_contain_text('no "none of these" answer')
     expect(page.locator("#mini-text")).to_have_text("not a digit?")
+    # The longer answer still leaves the whole prediction card on the first screen.
+    assert inside_viewport(page, "#probabilities")
     assert page_errors.messages == []
 
 

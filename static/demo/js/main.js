@@ -441,7 +441,7 @@ function showPrediction(result, source, { label = null, stats = null } = {}) {
     verdictLine.textContent =
       verdict.kind === "unsure"
         ? `The model is unsure: ${verdict.reasons.join(", ")}. Near-even probabilities mean "could be either".`
-        : `Why: ${verdict.reasons.join("; ")}. A network trained only on digits has no "none of these" answer.`;
+        : `The network still answers ${digit} (${pct}%): trained only on digits, it has no "none of these" answer. Don't trust it.`;
   }
   $("prediction-text").textContent = headline;
   $("prediction-source").textContent = sourceText;
@@ -583,10 +583,8 @@ async function runSample(sample, dataset) {
     $("prediction-source").textContent = `${datasetName(dataset)} sample ${sample.index} · true label ${sample.label}`;
     return;
   }
-  await runPixels(sample.pixels, `${datasetName(dataset)} sample ${sample.index}`, {
-    label: sample.label,
-    stats: inkStats(sample.pixels, 28, 28),
-  });
+  // MNIST images are digits by construction: only the model's own uncertainty is checked.
+  await runPixels(sample.pixels, `${datasetName(dataset)} sample ${sample.index}`, { label: sample.label });
 }
 
 async function runImage(blob, how) {

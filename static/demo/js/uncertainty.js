@@ -54,15 +54,16 @@ export function assess(probabilities, stats) {
     if (stats.ink === 0) reasons.push("there is no ink");
     else if (stats.extent < 0.1) reasons.push("the ink is a dot, far smaller than a digit");
     else if (stats.aspect < 0.3) reasons.push("the ink is a flat line — no digit is that wide and that low");
-    else if (stats.density > 0.6 && stats.extent > 0.3) reasons.push("the ink fills most of its box, like a scribble");
+    else if (stats.density > 0.72 && stats.extent > 0.3) reasons.push("the ink fills most of its box, like a scribble");
   }
   if (reasons.length > 0) {
     return {
       kind: "not-a-digit",
-      headline: `This does not look like a digit: ${reasons[0]}. The network still has to answer something (${digit}), but don't trust it.`,
+      headline: `Not a digit? ${reasons[0][0].toUpperCase()}${reasons[0].slice(1)}.`,
       reasons,
       entropy,
       margin,
+      digit,
     };
   }
   if (sorted[0] < 0.6 || margin < 0.3 || entropy > 1.2) {
