@@ -1,14 +1,7 @@
 // Training curves (inline SVG) and the confusion matrix (an HTML table heatmap) of one model.
 // Hand-drawn on purpose: two line charts and a table do not need a chart library.
 
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(name, attrs = {}, text = null) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  if (text !== null) node.textContent = text;
-  return node;
-}
+import { svgEl as el } from "./dom.js";
 
 /** About five round tick values covering [lo, hi]. */
 export function niceTicks(lo, hi, count = 5) {

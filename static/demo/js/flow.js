@@ -3,7 +3,8 @@
 // for larger. Drawn in an SVG under the layer drawings; on each new prediction the signal sweeps
 // through the network layer by layer (not when the user prefers reduced motion).
 
-const SVG = "http://www.w3.org/2000/svg";
+import { svgEl } from "./dom.js";
+
 const POSITIVE = "#c0392b";
 const NEGATIVE = "#2e6fb7";
 
@@ -22,7 +23,7 @@ export function drawFlow(svg, lines, { animate, width, height }) {
     svg.setAttribute("width", String(width));
     svg.setAttribute("height", String(height));
   }
-  const group = document.createElementNS(SVG, "g");
+  const group = svgEl("g");
   // Each gap is scaled on its own: the input's contributions are small numbers, the output's large.
   const maxByGap = new Map();
   for (const line of lines) maxByGap.set(line.gap, Math.max(maxByGap.get(line.gap) ?? 0, Math.abs(line.value)));
@@ -30,7 +31,7 @@ export function drawFlow(svg, lines, { animate, width, height }) {
   const ordered = [...lines].sort((a, b) => Math.abs(a.value) - Math.abs(b.value));
   for (const line of ordered) {
     const share = Math.abs(line.value) / (maxByGap.get(line.gap) || 1);
-    const path = document.createElementNS(SVG, "path");
+    const path = svgEl("path");
     const midX = (line.from.x + line.to.x) / 2;
     path.setAttribute(
       "d",

@@ -5,6 +5,7 @@
 
 import { createApi, isAbort } from "./api.js";
 import { renderConfusion, renderCurves } from "./charts.js";
+import { definitionItems } from "./dom.js";
 import { DIVERGING_GRADIENT, SEQUENTIAL_GRADIENT, diverging, ink, paintPixels } from "./colors.js";
 import { projectToInput, topContributions } from "./contributions.js";
 import { isPassThrough, layerExplanation, layerTitle, layerType, mapShape } from "./explain.js";
@@ -204,17 +205,7 @@ function showModelFacts(model) {
   $("model-accuracy").textContent = formatAccuracy(model.accuracy);
   const source = describeSource(model);
   $("model-source").textContent = source.summary;
-  $("model-source-list").replaceChildren(
-    ...source.details.map(([name, value]) => {
-      const div = document.createElement("div");
-      const dt = document.createElement("dt");
-      const dd = document.createElement("dd");
-      dt.textContent = name;
-      dd.textContent = String(value);
-      div.append(dt, dd);
-      return div;
-    }),
-  );
+  $("model-source-list").replaceChildren(...definitionItems(source.details));
 }
 
 function resetInspector() {
@@ -331,17 +322,7 @@ function renderTrainingFacts(container, detail) {
     ["Training time", Number.isFinite(seconds) && seconds > 0 ? formatDuration(seconds) : null],
     ["Weights file", Number.isFinite(detail.size_bytes) ? formatBytes(detail.size_bytes) : null],
   ].filter(([, value]) => value !== null && value !== undefined && value !== "");
-  container.replaceChildren(
-    ...facts.map(([name, value]) => {
-      const div = document.createElement("div");
-      const dt = document.createElement("dt");
-      const dd = document.createElement("dd");
-      dt.textContent = name;
-      dd.textContent = String(value);
-      div.append(dt, dd);
-      return div;
-    }),
-  );
+  container.replaceChildren(...definitionItems(facts));
 }
 
 function formatBytes(bytes) {

@@ -4,20 +4,14 @@
 // layers show one circle per map (its mean). The same connection lines run between the columns.
 
 import { css, sequential, themeColour } from "./colors.js";
+import { svgEl as el } from "./dom.js";
 import { isPassThrough, layerMeta, layerTitle, mapShape } from "./explain.js";
 import { formatPercent, formatValue } from "./layers.js";
 import { placeTooltip } from "./tooltip.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const MAX_SHOWN = 16;
 const HEIGHT = 300;
 const TOP = 34;
-
-function el(name, attrs = {}) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  return node;
-}
 
 /** Which neurons of a layer get a circle: all of a small layer, else the most active ones. */
 function shownNeurons(detail, isOutput) {

@@ -1,16 +1,11 @@
 // The confidence history of one drawing: after every live prediction while the user draws, the
 // probabilities of the digits that led at some point, as small lines (newest on the right).
 
-const SVG = "http://www.w3.org/2000/svg";
+import { svgEl as el } from "./dom.js";
+
 const COLOURS = ["#3b4cca", "#c2410c", "#0f7b5f", "#9d174d"];
 const W = 260;
 const H = 56;
-
-function el(name, attrs = {}) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  return node;
-}
 
 /** The (up to 3) digits worth a line: those with the highest peak probability over the history. */
 export function leadingDigits(history, count = 3) {
