@@ -8,6 +8,18 @@ import { svgEl } from "./dom.js";
 const POSITIVE = "#c0392b";
 const NEGATIVE = "#2e6fb7";
 
+/** An S-curve from `a` to `b`, leaving and arriving along the direction the layers are laid out
+ *  in (left to right on wide screens, top to bottom when they are stacked on a phone). */
+function curve(a, b) {
+  const f = (v) => v.toFixed(1);
+  if (Math.abs(b.y - a.y) > Math.abs(b.x - a.x)) {
+    const midY = (a.y + b.y) / 2;
+    return `M${f(a.x)},${f(a.y)} C${f(a.x)},${f(midY)} ${f(b.x)},${f(midY)} ${f(b.x)},${f(b.y)}`;
+  }
+  const midX = (a.x + b.x) / 2;
+  return `M${f(a.x)},${f(a.y)} C${f(midX)},${f(a.y)} ${f(midX)},${f(b.y)} ${f(b.x)},${f(b.y)}`;
+}
+
 export function prefersReducedMotion() {
   return window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 }
@@ -32,11 +44,7 @@ export function drawFlow(svg, lines, { animate, width, height }) {
   for (const line of ordered) {
     const share = Math.abs(line.value) / (maxByGap.get(line.gap) || 1);
     const path = svgEl("path");
-    const midX = (line.from.x + line.to.x) / 2;
-    path.setAttribute(
-      "d",
-      `M${line.from.x.toFixed(1)},${line.from.y.toFixed(1)} C${midX.toFixed(1)},${line.from.y.toFixed(1)} ${midX.toFixed(1)},${line.to.y.toFixed(1)} ${line.to.x.toFixed(1)},${line.to.y.toFixed(1)}`,
-    );
+    path.setAttribute("d", curve(line.from, line.to));
     path.setAttribute("stroke", line.value >= 0 ? POSITIVE : NEGATIVE);
     // Width proportional to the contribution (the strongest of its gap is 4 px wide).
     path.setAttribute("stroke-width", (4 * share).toFixed(3));
