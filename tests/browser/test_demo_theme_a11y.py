@@ -32,7 +32,9 @@ def page_background(page: Page) -> str:
 
 
 def save_screen(page: Page, name: str) -> None:
-    """A first-screen (viewport) screenshot under artifacts/screenshots/, for people to look at."""
+    """A first-screen (viewport) screenshot under artifacts/screenshots/, for people to look at,
+    once the connection lines (which wait for the layers' weights) are drawn."""
+    expect(page.locator("#flow")).to_have_attribute("data-lines", re.compile(r"^[1-9]\d*$"))
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOT_DIR / f"{name}.png")
 
