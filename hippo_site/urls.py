@@ -6,14 +6,14 @@ docs, the admin, and the demo page.
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
-from hippo_site.views import DemoView
+from hippo_site.views import DemoView, SchemaView
 from inference.docs_views import RedocView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", RedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("inference.urls")),
@@ -21,7 +21,7 @@ urlpatterns = [
     path("", DemoView.as_view(), name="demo"),
 ]
 
-# Errors outside DRF views: JSON for the API paths, Django's HTML pages for the admin.
+# Errors outside DRF views: pages for browsers (and the admin), the JSON envelope for API clients.
 handler400 = "inference.error_handlers.bad_request"
-handler404 = "inference.error_handlers.not_found"
-handler500 = "inference.error_handlers.server_error"
+handler404 = "hippo_site.views.not_found"
+handler500 = "hippo_site.views.server_error"

@@ -1,8 +1,22 @@
-"""Views of the site itself (the API lives in `inference` and `mnist_samples`)."""
+"""Views of the site itself (the API lives in `inference` and `mnist_samples`).
+
+Besides the demo page: the error pages (HTML for browsers, the API's JSON envelope for API clients)
+and the OpenAPI schema, which a browser sees as a readable page instead of a file download.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.views.generic import TemplateView
+from drf_spectacular.renderers import OpenApiYamlRenderer
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.renderers import BaseRenderer
+
+from inference import error_handlers
 
 
 class DemoView(TemplateView):
@@ -13,3 +27,66 @@ class DemoView(TemplateView):
     """
 
     template_name = "demo/index.html"
+
+
+def wants_html(request: HttpRequest) -> bool:
+    """True for a browser: the admin, or an `Accept` header that names `text/html`.
+
+    API clients send `application/json` (or `*/*`, as curl does) and keep getting JSON; only a
+    client that explicitly asks for HTML gets a page.
+    """
+    if request.path.startswith("/admin"):
+        return True
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for a path that matches no route: a page for browsers, the JSON envelope otherwise."""
+    if not wants_html(request):
+        return error_handlers.not_found(request, exception)
+    html = render_to_string("404.html", {"path": request.path}, request=request)
+    return HttpResponse(html, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: a page for browsers, the JSON envelope otherwise; details only ever go to the log.
+
+    The template gets no request context on purpose: a crash may come from the context itself.
+    """
+    if not wants_html(request):
+        return error_handlers.server_error(request)
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
+class SchemaHTMLRenderer(BaseRenderer):
+    """The OpenAPI schema as YAML in a readable HTML page, for browsers (`Accept: text/html`)."""
+
+    media_type = "text/html"
+    format = "html"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """Render `data` (the schema) as YAML in the `api_schema.html` page."""
+        context = dict(renderer_context or {})
+        rendered: bytes = OpenApiYamlRenderer().render(  # type: ignore[no-untyped-call]
+            data, renderer_context=context
+        )
+        yaml_text = rendered.decode()
+        request = context.get("request")
+        page = render_to_string("api_schema.html", {"schema_yaml": yaml_text}, request=request)
+        return page.encode(self.charset)
+
+
+class SchemaView(SpectacularAPIView):
+    """`/api/schema/`: YAML or JSON by content negotiation as before; a page for browsers.
+
+    The HTML renderer comes last, so `Accept: */*` (curl, code generators) still gets YAML, and
+    `?format=json` / `?format=yaml` pick a format explicitly.
+    """
+
+    renderer_classes = [*SpectacularAPIView.renderer_classes, SchemaHTMLRenderer]

@@ -2,11 +2,12 @@
 
 from django.urls import URLPattern, path
 
-from inference import views
+from inference import example_views, views
 
 urlpatterns: list[URLPattern] = [
     path("models", views.ModelListView.as_view(), name="models"),
     path("models/<str:name>", views.ModelDetailView.as_view(), name="model-detail"),
+    path("models/<str:name>/examples", example_views.ExamplesView.as_view(), name="model-examples"),
     path("models/<str:name>/weights", views.WeightsView.as_view(), name="model-weights"),
     path("predict", views.PredictView.as_view(), name="predict"),
     path("predict/image", views.PredictImageView.as_view(), name="predict-image"),

@@ -4,17 +4,29 @@ The page draws the selected model's learning curves and confusion matrix, so the
 what a real training run records (one history entry per epoch, the test set's confusion matrix and
 per-class accuracy) instead of the placeholder metrics of `tests/fixtures/networks.py`. Training
 both networks takes about a second; it happens once per session.
+
+The browser tests also get their own `live_server`, which hands requests to Django one at a time.
+The test database is an in-memory SQLite database, and Django's live server shares that one
+connection with every request thread; the page makes many requests at once (weights of every
+layer, every model's answer, the gallery), and two threads using one sqlite3 connection at the
+same moment fail with "bad parameter or other API misuse". That is a limit of the test database,
+not of the service (a file database gives each thread its own connection, gunicorn uses processes).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.http.response import HttpResponseBase
+from pytest_django.live_server_helper import LiveServer
 
 from nn_core.model_files import ModelMetadata, save_model
 from nn_core.network import NeuralNetwork
@@ -135,3 +147,26 @@ def two_demo_models(
     deep = register(demo_networks[DEEP.name], model_store, folder, default=True)
     classic = register(demo_networks[CLASSIC.name], model_store, folder, default=False)
     return deep, classic
+
+
+class OneAtATimeHandler(StaticFilesHandler):
+    """Django's live-server application, serving one request at a time (see the module doc)."""
+
+    lock = threading.Lock()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> HttpResponseBase:
+        with self.lock:
+            return super().__call__(environ, start_response)
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """pytest-django's live server, with requests serialised by `OneAtATimeHandler`."""
+    addr = request.config.getvalue("liveserver") or "localhost"
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = OneAtATimeHandler
+    server.start()
+    yield server
+    server.stop()

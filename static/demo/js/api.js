@@ -18,7 +18,7 @@ export function isAbort(error) {
 export function createApi(base = "") {
   const root = base.replace(/\/$/, "");
 
-  async function request(path, { method = "GET", body, signal } = {}) {
+  async function request(path, { method = "GET", body, form, signal } = {}) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -26,7 +26,7 @@ export function createApi(base = "") {
       response = await fetch(root + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
         signal,
       });
     } catch (error) {
@@ -60,10 +60,21 @@ export function createApi(base = "") {
   return {
     listModels: (signal) => request("/models", { signal }),
     getModel: (name, signal) => request(modelPath(name), { signal }),
-    neuronWeights: (name, neuron, signal) =>
-      request(`${modelPath(name)}/weights?layer=0&neuron=${neuron}`, { signal }),
+    neuronWeights: (name, neuron, signal, layer = 0) =>
+      request(`${modelPath(name)}/weights?layer=${layer}&neuron=${neuron}`, { signal }),
+    layerWeights: (name, layer, signal) => request(`${modelPath(name)}/weights?layer=${layer}`, { signal }),
+    examples: (name, params, signal) =>
+      request(`${modelPath(name)}/examples?${new URLSearchParams(params)}`, { signal }),
+    predictImageFile: (blob, model, signal) => {
+      const form = new FormData();
+      form.append("image", blob, blob.name || "image.png");
+      if (model) form.append("model", model);
+      return request("/predict/image", { method: "POST", form, signal });
+    },
     predictImage: (dataUrl, model, signal) =>
       request("/predict/image", { method: "POST", body: withModel({ image: dataUrl }, model), signal }),
+    predict: (pixels, model, signal) =>
+      request("/predict", { method: "POST", body: withModel({ pixels }, model), signal }),
     predictBatch: (batch, model, signal) =>
       request("/predict", { method: "POST", body: withModel({ batch }, model), signal }),
     activations: (pixels, model, signal) =>

@@ -1,14 +1,7 @@
 // Training curves (inline SVG) and the confusion matrix (an HTML table heatmap) of one model.
 // Hand-drawn on purpose: two line charts and a table do not need a chart library.
 
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(name, attrs = {}, text = null) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  if (text !== null) node.textContent = text;
-  return node;
-}
+import { svgEl as el } from "./dom.js";
 
 /** About five round tick values covering [lo, hi]. */
 export function niceTicks(lo, hi, count = 5) {
@@ -147,6 +140,14 @@ function confusionColours(count, share, diagonal) {
   return [`rgb(${fill.join(" ")})`, readableOn(fill)];
 }
 
+/** Diverging colours of a difference cell: blue for better, red for worse, white for equal. */
+function differenceColours(better, rowTotal) {
+  if (better === 0) return ["#f4f5f8", "#5b6474"];
+  const t = Math.min(1, Math.sqrt(Math.abs(better) / Math.max(1, rowTotal * 0.05)));
+  const fill = better > 0 ? mix([33, 102, 172], [240, 244, 250], 0.2 + 0.8 * t) : mix([178, 24, 43], [253, 240, 238], 0.2 + 0.8 * t);
+  return [`rgb(${fill.join(" ")})`, readableOn(fill)];
+}
+
 function mix(a, b, t) {
   return a.map((v, i) => Math.round(b[i] + (v - b[i]) * t));
 }
@@ -166,9 +167,11 @@ function readableOn(rgb) {
 /**
  * The confusion matrix as an SVG heatmap (rows: true digit, columns: prediction; the per-class
  * accuracy in a last column) that scales to any width, plus the same numbers as a table for
- * screen readers.
+ * screen readers. With `onCell`, every non-empty cell is a button (click, Enter or Space) that
+ * asks for that cell's images. With `compare` (a second model's matrix), each cell shows the
+ * difference second − first, blue where the second model does better and red where it does worse.
  */
-export function renderConfusion(container, matrix, perClass) {
+export function renderConfusion(container, matrix, perClass, { onCell = null, compare = null, names = [] } = {}) {
   container.replaceChildren();
   if (!Array.isArray(matrix) || matrix.length === 0) {
     const p = document.createElement("p");
@@ -185,10 +188,14 @@ export function renderConfusion(container, matrix, perClass) {
   const accWidth = hasAcc ? 58 : 0;
   const W = left + n * cell + accWidth;
   const H = top + n * cell + 6;
+  const diff = Array.isArray(compare) && compare.length === n;
   const svg = el("svg", {
     viewBox: `0 0 ${W} ${H}`,
-    class: "confusion-chart",
-    "aria-hidden": "true",
+    class: `confusion-chart${diff ? " confusion-chart--diff" : ""}`,
+    role: "group",
+    "aria-label": diff
+      ? `Difference of the confusion matrices, ${names[1] ?? "second"} minus ${names[0] ?? "first"}`
+      : "Confusion matrix: choose a cell to see its test images",
   });
   svg.append(el("text", { x: left + (n * cell) / 2, y: 11, class: "confusion-chart__axis" }, "Predicted digit"));
   svg.append(
@@ -210,18 +217,47 @@ export function renderConfusion(container, matrix, perClass) {
     const total = row.reduce((a, b) => a + b, 0) || 1;
     row.forEach((count, j) => {
       const share = count / total;
-      const [fill, ink] = confusionColours(count, share, i === j);
+      let fill;
+      let ink;
+      let shown = String(count);
+      let label = `true ${i}, predicted ${j}: ${count} (${(share * 100).toFixed(1)}% of the ${i}s)`;
+      if (diff) {
+        const delta = compare[i][j] - count;
+        // On the diagonal more is better; off it, more is worse.
+        const better = i === j ? delta : -delta;
+        [fill, ink] = differenceColours(better, total);
+        shown = delta > 0 ? `+${delta}` : String(delta);
+        label = `true ${i}, predicted ${j}: ${names[0] ?? "first"} ${count}, ${names[1] ?? "second"} ${compare[i][j]} (${shown})`;
+      } else {
+        [fill, ink] = confusionColours(count, share, i === j);
+      }
       const g = el("g", { class: `confusion-chart__cell${i === j ? " is-hit" : count > 0 ? " is-miss" : ""}` });
-      g.append(el("title", {}, `true ${i}, predicted ${j}: ${count} (${(share * 100).toFixed(1)}% of the ${i}s)`));
+      g.dataset.true = String(i);
+      g.dataset.predicted = String(j);
+      g.append(el("title", {}, label));
       g.append(el("rect", { x: left + j * cell + 1, y: y + 1, width: cell - 2, height: cell - 2, rx: 3, fill }));
-      const size = String(count).length > 3 ? 10 : 11;
+      const size = shown.length > 3 ? 10 : 11;
       g.append(
         el(
           "text",
           { x: left + j * cell + cell / 2, y: y + cell / 2, fill: ink, "font-size": size, class: "confusion-chart__count" },
-          String(count),
+          shown,
         ),
       );
+      if (onCell && !diff && count > 0) {
+        g.setAttribute("role", "button");
+        g.setAttribute("tabindex", "0");
+        g.setAttribute("aria-label", `${label}. Show these test images.`);
+        g.classList.add("is-clickable");
+        const choose = () => onCell(i, j, count);
+        g.addEventListener("click", choose);
+        g.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            choose();
+          }
+        });
+      }
       svg.append(g);
     });
     if (hasAcc) {
@@ -234,7 +270,9 @@ export function renderConfusion(container, matrix, perClass) {
   figure.className = "confusion-figure";
   const caption = document.createElement("figcaption");
   caption.className = "confusion-figure__caption";
-  caption.textContent = "Confusion matrix on the test set: rows are the true digit, columns the prediction.";
+  caption.textContent = diff
+    ? `Difference on the test set, ${names[1]} minus ${names[0]}: blue cells are where ${names[1]} does better, red where it does worse.`
+    : `Confusion matrix on the test set: rows are the true digit, columns the prediction.${onCell ? " Choose a cell to see those images." : ""}`;
   figure.append(caption, svg, confusionTable(matrix, perClass));
   container.append(figure);
 }

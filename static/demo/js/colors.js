@@ -70,3 +70,16 @@ export function paintPixels(canvas, values, width, height, scale) {
   }
   ctx.putImageData(image, 0, 0);
 }
+
+let probe = null;
+
+/** A theme colour (a CSS custom property such as "--text") resolved to rgb(), for canvases. */
+export function themeColour(name) {
+  if (!probe) {
+    probe = document.createElement("span");
+    probe.hidden = true;
+    document.body.append(probe);
+  }
+  probe.style.color = `var(${name})`;
+  return getComputedStyle(probe).color;
+}

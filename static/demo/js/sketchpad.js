@@ -8,14 +8,14 @@ const PAPER = "#ffffff";
 export class Sketchpad extends EventTarget {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {{lineWidth?: number}} options lineWidth in canvas pixels (the canvas is 280×280, so
-   *   20 px is about the 2-pixel pen of the 28×28 MNIST digits).
+   * @param {{lineWidth?: number|"auto"}} options lineWidth in canvas pixels (the canvas is
+   *   280×280, so 20 px is about the 2-pixel pen of the 28×28 MNIST digits), or "auto".
    */
-  constructor(canvas, { lineWidth = 20 } = {}) {
+  constructor(canvas, { lineWidth = "auto" } = {}) {
     super();
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
-    this.lineWidth = lineWidth;
+    this.ctx = canvas.getContext("2d", { willReadFrequently: true });
+    this.penWidth = lineWidth;
     this.strokes = [];
     this.background = null;
     this.current = null;
@@ -28,6 +28,54 @@ export class Sketchpad extends EventTarget {
     // A long press on touch screens would otherwise open the context menu mid-stroke.
     canvas.addEventListener("contextmenu", (event) => event.preventDefault());
     this.redraw();
+  }
+
+  /** The pen in canvas pixels. "auto" scales it with the drawing: the server scales every digit
+   *  to the same 20 × 20 box, so a small digit drawn with a fat pen would become a blob. */
+  get lineWidth() {
+    if (this.penWidth !== "auto") return this.penWidth;
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const stroke of this.strokes) {
+      for (const [x, y] of stroke) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+      }
+    }
+    const extent = Number.isFinite(x0) ? Math.max(x1 - x0, y1 - y0) : this.canvas.width;
+    return Math.round(Math.min(22, Math.max(5, extent * 0.1)));
+  }
+
+  /** "auto" or a width in canvas pixels; the strokes are redrawn with it. */
+  setPenWidth(width) {
+    this.penWidth = width;
+    this.redraw();
+    if (!this.isEmpty) this.#changed();
+  }
+
+  /** Draw a whole stroke programmatically (points in canvas pixels), as if the user had. */
+  addStroke(points) {
+    this.strokes.push(points.map(([x, y]) => [x, y]));
+    this.redraw();
+    this.#changed();
+    this.dispatchEvent(new Event("strokeend"));
+  }
+
+  /** The drawing as `size` × `size` ink values (0 paper .. 1 ink), for the input checks. */
+  inkGrid(size = 56) {
+    const small = document.createElement("canvas");
+    small.width = size;
+    small.height = size;
+    const ctx = small.getContext("2d", { willReadFrequently: true });
+    ctx.drawImage(this.canvas, 0, 0, size, size);
+    const data = ctx.getImageData(0, 0, size, size).data;
+    const values = new Array(size * size);
+    for (let i = 0; i < values.length; i += 1) values[i] = 1 - data[i * 4] / 255;
+    return values;
   }
 
   get isEmpty() {
@@ -87,6 +135,7 @@ export class Sketchpad extends EventTarget {
       ctx.imageSmoothingQuality = "high";
       ctx.drawImage(this.background, 0, 0, canvas.width, canvas.height);
     }
+    this.drawnWidth = this.lineWidth;
     for (const stroke of this.strokes) this.#drawStroke(stroke, 0);
   }
 
@@ -118,6 +167,7 @@ export class Sketchpad extends EventTarget {
     this.canvas.dataset.pointer = event.pointerType;
     this.current = [this.#point(event)];
     this.strokes.push(this.current);
+    this.dispatchEvent(new Event("strokestart"));
     this.#drawStroke(this.current, 0);
     this.#changed();
   }
@@ -128,7 +178,10 @@ export class Sketchpad extends EventTarget {
     const from = this.current.length - 1;
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
     for (const e of events.length > 0 ? events : [event]) this.current.push(this.#point(e));
-    this.#drawStroke(this.current, Math.max(0, from));
+    // An automatic pen changes width as the drawing grows: then every stroke is redrawn.
+    const width = this.lineWidth;
+    if (width !== this.drawnWidth) this.redraw();
+    else this.#drawStroke(this.current, Math.max(0, from));
     this.#changed();
   }
 
@@ -151,12 +204,12 @@ export class Sketchpad extends EventTarget {
     const { ctx } = this;
     ctx.strokeStyle = INK;
     ctx.fillStyle = INK;
-    ctx.lineWidth = this.lineWidth;
+    ctx.lineWidth = this.drawnWidth ?? this.lineWidth;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     if (points.length === 1) {
       ctx.beginPath();
-      ctx.arc(points[0][0], points[0][1], this.lineWidth / 2, 0, Math.PI * 2);
+      ctx.arc(points[0][0], points[0][1], (this.drawnWidth ?? this.lineWidth) / 2, 0, Math.PI * 2);
       ctx.fill();
       return;
     }

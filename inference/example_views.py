@@ -1,0 +1,134 @@
+"""`GET /models/{name}/examples`: MNIST images chosen by what a model predicted for them.
+
+Kept apart from `inference.views` (the prediction endpoints) on purpose: this endpoint serves the
+demo page's confusion-matrix cells and "mistakes only" gallery, and reads MNIST as well as models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inference.examples import find_examples
+from inference.parsers import JSONParser
+from inference.schema import EXAMPLE_MODEL, EXAMPLE_PIXELS, error_responses, example
+from mnist_samples.serializers import DATASETS, MAX_COUNT, SampleSerializer
+
+
+class ExamplesQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Query of `GET /models/{name}/examples`."""
+
+    true = serializers.IntegerField(
+        min_value=0, max_value=9, required=False, help_text="Only images with this label."
+    )
+    predicted = serializers.IntegerField(
+        min_value=0,
+        max_value=9,
+        required=False,
+        help_text="Only images the model predicted as this digit.",
+    )
+    mistakes = serializers.BooleanField(default=False, help_text="Only images the model got wrong.")
+    count = serializers.IntegerField(
+        min_value=1, max_value=MAX_COUNT, default=12, help_text="At most this many (1..100)."
+    )
+    offset = serializers.IntegerField(
+        min_value=0, default=0, help_text="Skip this many matches (they come in index order)."
+    )
+    dataset = serializers.ChoiceField(
+        choices=DATASETS, default="test", help_text="train, validation or test."
+    )
+
+
+class ExampleSerializer(SampleSerializer):
+    """One MNIST image with its label and the model's answer."""
+
+    predicted = serializers.IntegerField(min_value=0, max_value=9)
+    confidence = serializers.FloatField(help_text="Probability of the predicted digit (0..1).")
+
+
+class ExamplesResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """`GET /models/{name}/examples`."""
+
+    model = serializers.CharField()
+    dataset = serializers.ChoiceField(choices=DATASETS)
+    true = serializers.IntegerField(allow_null=True)
+    predicted = serializers.IntegerField(allow_null=True)
+    mistakes = serializers.BooleanField()
+    total = serializers.IntegerField(help_text="How many images match (before count/offset).")
+    offset = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="How many are returned.")
+    examples = ExampleSerializer(many=True)
+
+
+class ExamplesView(APIView):
+    """`GET /models/{name}/examples?true=3&predicted=5&count=12&dataset=test`."""
+
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
+
+    @extend_schema(
+        operation_id="models_examples",
+        summary="MNIST images by label and by the model's prediction (a confusion-matrix cell)",
+        description=(
+            "The model's predictions over the whole split are computed on the first call (per "
+            "process, model revision and split) and reused. Without filters every image matches."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "name", str, OpenApiParameter.PATH, description="Name of a registered model."
+            ),
+            ExamplesQuerySerializer,
+        ],
+        responses={
+            200: ExamplesResponseSerializer,
+            **error_responses(
+                "invalid_input", "mnist_unavailable", "model_not_found", "model_unavailable"
+            ),
+        },
+        examples=[
+            example(
+                "Threes taken for fives",
+                {
+                    "model": EXAMPLE_MODEL,
+                    "dataset": "test",
+                    "true": 3,
+                    "predicted": 5,
+                    "mistakes": False,
+                    "total": 9,
+                    "offset": 0,
+                    "count": 1,
+                    "examples": [
+                        {
+                            "index": 2953,
+                            "label": 3,
+                            "predicted": 5,
+                            "confidence": 0.71,
+                            "pixels": EXAMPLE_PIXELS,
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request: Request, name: str) -> Response:
+        """Filter the split by label and prediction."""
+        query = ExamplesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params: dict[str, Any] = query.validated_data
+        return Response(
+            find_examples(
+                name,
+                dataset=params["dataset"],
+                true=params.get("true"),
+                predicted=params.get("predicted"),
+                mistakes=params["mistakes"],
+                count=params["count"],
+                offset=params["offset"],
+            )
+        )
