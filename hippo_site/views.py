@@ -6,7 +6,7 @@ and the OpenAPI schema, which a browser sees as a readable page instead of a fil
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +14,9 @@ from django.template.loader import render_to_string
 from django.views.generic import TemplateView
 from drf_spectacular.renderers import OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 
 from inference import error_handlers
 
@@ -82,6 +84,22 @@ class SchemaHTMLRenderer(BaseRenderer):
         return page.encode(self.charset)
 
 
+class FormatQueryNegotiation(DefaultContentNegotiation):
+    """Content negotiation that also honours `?format=json|yaml|html`.
+
+    The API turns DRF's `URL_FORMAT_OVERRIDE` off (it speaks JSON only, and skipping the query
+    string saves time on every request); the schema is the one resource with several formats.
+    """
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        """DRF's choice, with `?format=` standing in for a format suffix."""
+        chosen = format_suffix or request.query_params.get("format") or None
+        renderer, media_type = super().select_renderer(request, renderers, chosen)
+        return renderer, media_type
+
+
 class SchemaView(SpectacularAPIView):
     """`/api/schema/`: YAML or JSON by content negotiation as before; a page for browsers.
 
@@ -90,3 +108,4 @@ class SchemaView(SpectacularAPIView):
     """
 
     renderer_classes = [*SpectacularAPIView.renderer_classes, SchemaHTMLRenderer]
+    content_negotiation_class = FormatQueryNegotiation
