@@ -17,7 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from nn_core.mnist import MnistNotFoundError
-from registry.errors import ModelBroken, ModelNotFound, ModelUnavailable, NoDefaultModel
+from registry.errors import (
+    ModelBroken,
+    ModelNotFound,
+    ModelPending,
+    ModelUnavailable,
+    NoDefaultModel,
+)
 
 FieldErrors = dict[str, list[str]]
 
@@ -30,21 +36,38 @@ class ApiError(exceptions.APIException):
         code: A stable machine-readable code (`invalid_input`, `model_not_found`, ...).
         message: A sentence for humans.
         fields: Messages per request field (empty when the error is not about one field).
+        retry_after: Seconds to send as `Retry-After` (503 and 429 answers), or None.
     """
 
     def __init__(
-        self, status_code: int, code: str, message: str, fields: FieldErrors | None = None
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        fields: FieldErrors | None = None,
+        *,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.code = code
         self.message = message
         self.fields: FieldErrors = fields or {}
+        self.retry_after = retry_after
 
 
 def invalid_input(fields: FieldErrors, message: str | None = None) -> ApiError:
     """Return a 400 `invalid_input` error for the given field messages."""
     return ApiError(400, "invalid_input", message or summarize_fields(fields), fields)
+
+
+def model_output_invalid(model: str, detail: str) -> ApiError:
+    """Return a 409 `model_output_invalid` error: the model computed NaN or infinity."""
+    message = (
+        f"model '{model}' produced an invalid output for this input ({detail}); "
+        "its weights may be damaged"
+    )
+    return ApiError(409, "model_output_invalid", message, {"model": [message]})
 
 
 def payload_too_large(message: str, field: str | None = None) -> ApiError:
@@ -91,6 +114,11 @@ def _registry_error(exc: Exception) -> ApiError | None:
         return ApiError(404, "model_not_found", exc.message, {"model": [exc.message]})
     if isinstance(exc, NoDefaultModel):
         return ApiError(404, "no_default_model", exc.message)
+    if isinstance(exc, ModelPending):
+        code = "model_downloading" if exc.downloading else "hub_unreachable"
+        return ApiError(
+            503, code, exc.message, {"model": [exc.message]}, retry_after=exc.retry_after
+        )
     if isinstance(exc, ModelUnavailable | ModelBroken):
         return ApiError(409, "model_unavailable", exc.message, {"model": [exc.message]})
     if isinstance(exc, MnistNotFoundError):
@@ -144,6 +172,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     wait = getattr(exc, "wait", None)  # set by Throttled; not in the type stubs
     if isinstance(exc, exceptions.Throttled) and wait is not None:
         headers["Retry-After"] = str(int(wait))
+    elif error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     set_rollback()
     return Response(
         error_body(error.code, error.message, error.fields),
@@ -160,9 +190,13 @@ HTTP_STATUS_CODES: dict[str, int] = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "method_not_allowed": status.HTTP_405_METHOD_NOT_ALLOWED,
     "model_unavailable": status.HTTP_409_CONFLICT,
+    "model_output_invalid": status.HTTP_409_CONFLICT,
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "unsupported_media_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
     "mnist_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "model_downloading": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "hub_unreachable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "busy": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 """Every error code of the API and its HTTP status (documented in the schema and docs/API.md)."""

@@ -61,6 +61,10 @@ class ModelStore(Protocol):
         """A local path holding `filename` as of `revision` (downloaded and cached if needed)."""
         ...
 
+    def cached(self, filename: str, revision: str) -> Path | None:
+        """A local copy of `filename` at `revision` if one exists already (never downloads)."""
+        ...
+
     def discard(self, filename: str, revision: str) -> None:
         """Forget any cached copy of `filename` at `revision` (after it failed verification)."""
         ...
