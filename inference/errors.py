@@ -128,6 +128,20 @@ def _registry_error(exc: Exception) -> ApiError | None:
     return None
 
 
+MULTIPART_PARSE_ERROR = "Multipart form parse error - "
+"""How DRF's `MultiPartParser` starts the message of its `ParseError`."""
+
+
+def _parse_error(detail: str) -> ApiError:
+    """A body that cannot be parsed, named for what it is (multipart or JSON)."""
+    if detail.startswith(MULTIPART_PARSE_ERROR):
+        reason = detail.removeprefix(MULTIPART_PARSE_ERROR)
+        return ApiError(
+            400, "malformed_multipart", f"The multipart/form-data body cannot be parsed: {reason}"
+        )
+    return ApiError(400, "malformed_json", f"The request body is not valid JSON: {detail}")
+
+
 def to_api_error(exc: Exception) -> ApiError | None:
     """Translate any exception the API knows about into an `ApiError` (None for the others)."""
     mapped: ApiError | None
@@ -136,9 +150,7 @@ def to_api_error(exc: Exception) -> ApiError | None:
     elif isinstance(exc, exceptions.ValidationError):
         mapped = invalid_input(_validation_fields(exc.detail))
     elif isinstance(exc, exceptions.ParseError):
-        mapped = ApiError(
-            400, "malformed_json", f"The request body is not valid JSON: {exc.detail}"
-        )
+        mapped = _parse_error(str(exc.detail))
     elif isinstance(exc, exceptions.UnsupportedMediaType):
         mapped = ApiError(415, "unsupported_media_type", str(exc.detail))
     elif isinstance(exc, RequestDataTooBig):
@@ -185,6 +197,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 HTTP_STATUS_CODES: dict[str, int] = {
     "invalid_input": status.HTTP_400_BAD_REQUEST,
     "malformed_json": status.HTTP_400_BAD_REQUEST,
+    "malformed_multipart": status.HTTP_400_BAD_REQUEST,
     "model_not_found": status.HTTP_404_NOT_FOUND,
     "no_default_model": status.HTTP_404_NOT_FOUND,
     "not_found": status.HTTP_404_NOT_FOUND,

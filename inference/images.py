@@ -31,6 +31,7 @@ from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from inference.errors import ApiError, invalid_input, payload_too_large
+from inference.serializers import MODEL_NAME_MAX_LENGTH
 
 ACCEPTED_FORMATS = ("PNG", "JPEG")
 MAX_IMAGE_PIXELS = 4096 * 4096
@@ -80,6 +81,38 @@ def decode_data_url(value: object, field: str = "image") -> bytes:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise invalid_input({field: ["the data: URL does not hold valid base64"]}) from None
+
+
+MULTIPART_FIELDS: dict[str, int | None] = {"model": MODEL_NAME_MAX_LENGTH, "image": None}
+"""Fields of a multipart `/predict/image` request: text fields with their longest value, and
+files (None)."""
+
+
+def multipart_model(form: object) -> str | None:
+    """The `model` field of a multipart form, after checking every text field's length.
+
+    Raises:
+        ApiError: `invalid_input` naming a field that is too long or unknown.
+    """
+    fields: dict[str, list[str]] = {}
+    lists = getattr(form, "lists", None)
+    items = list(lists()) if callable(lists) else []
+    for name, values in items:
+        if name not in MULTIPART_FIELDS:
+            fields[str(name)[:64]] = [f"unknown field; expected {', '.join(MULTIPART_FIELDS)}"]
+            continue
+        limit = MULTIPART_FIELDS[name]
+        if limit is None:
+            if any(isinstance(value, str) for value in values):
+                fields[name] = ["expected a file (a PNG or JPEG image), not text"]
+        elif any(not isinstance(value, str) or len(value) > limit for value in values):
+            fields[name] = [f"expected text of at most {limit} characters"]
+        if name not in fields and len(values) > 1:
+            fields[name] = ["given more than once"]
+    if fields:
+        raise invalid_input(fields)
+    model = form.get("model") if hasattr(form, "get") else None
+    return str(model) if model else None
 
 
 def _open(data: bytes, field: str) -> Image.Image:
@@ -216,4 +249,4 @@ def decode_image(data: bytes, field: str = "image") -> npt.NDArray[np.float32]:
         raise payload_too_large("The image has too many pixels.", field) from None
 
 
-__all__ = ["ApiError", "decode_data_url", "decode_image", "max_image_bytes"]
+__all__ = ["ApiError", "decode_data_url", "decode_image", "max_image_bytes", "multipart_model"]

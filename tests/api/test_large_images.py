@@ -73,3 +73,33 @@ def test_a_large_image_beyond_the_decoders_is_busy_at_once(
     finally:
         slots.release()
     assert upload(client, big).status_code == 200
+
+
+# --- multipart fields -----------------------------------------------------------------------------
+
+
+def test_every_multipart_field_is_limited_and_named(
+    client: Client, registered_model: RegisteredModel
+) -> None:
+    long_name = "m" * 3_000_000
+    response = upload(client, seven(), model=long_name)
+    error = assert_error(response, 400, "invalid_input")
+    assert set(error["fields"]) == {"model"}
+    assert len(response.content) < 2000  # the name is not echoed back
+    error = assert_error(upload(client, seven(), colour="red"), 400, "invalid_input")
+    assert set(error["fields"]) == {"colour"}
+    named = upload(client, seven(), model=registered_model.name)
+    assert named.status_code == 200
+    assert named.json()["model"] == registered_model.name
+
+
+def test_a_multipart_parse_error_is_named_as_such(
+    client: Client, registered_model: RegisteredModel
+) -> None:
+    response = client.post(
+        "/predict/image",
+        data=b"--nope\r\nContent-Disposition: form-data; name=image\r\n\r\nx",
+        content_type="multipart/form-data",  # no boundary
+    )
+    error = assert_error(response, 400, "malformed_multipart")
+    assert "multipart" in error["message"]
