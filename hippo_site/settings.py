@@ -166,6 +166,8 @@ HIPPO_HUB_DEADLINE = env_int("HIPPO_HUB_DEADLINE", 60)
 HIPPO_HUB_RETRIES = env_int("HIPPO_HUB_RETRIES", 2)
 HIPPO_HUB_DOWNLOADS = env_int("HIPPO_HUB_DOWNLOADS", 2)
 HIPPO_HUB_RETRY_AFTER = env_int("HIPPO_HUB_RETRY_AFTER", 10)
+# The admin's "Sync from the Hub" runs inside a web request: a shorter deadline than the command's.
+HIPPO_HUB_ADMIN_DEADLINE = env_int("HIPPO_HUB_ADMIN_DEADLINE", 20)
 
 LOGGING = {
     "version": 1,

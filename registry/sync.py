@@ -255,7 +255,7 @@ def _plan(
     return _Plan(model, entry, changed=changed, problem=problem, keep=True)
 
 
-def sync_models(store: ModelStore | None = None) -> SyncReport:
+def sync_models(store: ModelStore | None = None, *, deadline: float | None = None) -> SyncReport:
     """Mirror the store's models into the registry (idempotent; never deletes a row).
 
     New models are added, changed ones updated (new or changed files are verified and validated:
@@ -263,12 +263,16 @@ def sync_models(store: ModelStore | None = None) -> SyncReport:
     the store are marked unavailable (the default stays the default). When no default exists,
     `DEFAULT_MODEL` (else the most accurate model) becomes it.
 
+    Args:
+        store: The store (default: the configured one).
+        deadline: Seconds the whole sync may spend on the store (default `HIPPO_HUB_DEADLINE`).
+
     Raises:
         StoreError: The store cannot be read (unreachable, token rejected, repository missing,
-            the `HIPPO_HUB_DEADLINE` passed); the registry is unchanged.
+            the deadline passed); the registry is unchanged.
     """
     store = store or get_store()
-    with hub_operation(f"syncing {store.repo}"):
+    with hub_operation(f"syncing {store.repo}", deadline):
         snapshot = store.snapshot()
         if snapshot is None and isinstance(store, HubStore):
             raise StoreError(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from inference.network_cache import reset_network_cache
 from registry import services
@@ -197,3 +198,29 @@ def test_making_an_uncached_hub_model_the_default_fetches_it_within_the_deadline
     bounded.set_mode("normal")
     services.make_default(entry)
     assert services.get_default_model().name == "tiny-a"
+
+
+def test_the_admin_sync_ends_by_its_deadline_and_reports(
+    bounded: HubDouble,
+    make_model: MakeModel,
+    client: Client,
+    django_user_model: Any,
+    settings: SettingsWrapper,
+) -> None:
+    services.push_model(make_model("tiny-a"))
+    settings.HIPPO_HUB_ADMIN_DEADLINE = 2
+    settings.HIPPO_HUB_RETRIES = 10  # only the deadline can stop it
+    user = django_user_model.objects.create_user("staff", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    bounded.set_mode("hanging")
+
+    started = time.monotonic()
+    response = client.post(reverse("admin:registry_registeredmodel_sync"), follow=True)
+
+    assert time.monotonic() - started < 2 + SLACK
+    text = " ".join(str(message) for message in response.context["messages"])
+    assert "Sync failed after" in text
+    assert "deadline 2 s" in text
+    assert "registry is unchanged" in text
+    assert "did not answer in time" in text or "gave up after the 2 s deadline" in text
+    assert RegisteredModel.objects.get(name="tiny-a").status == Status.AVAILABLE
