@@ -224,3 +224,25 @@ def test_the_admin_sync_ends_by_its_deadline_and_reports(
     assert "registry is unchanged" in text
     assert "did not answer in time" in text or "gave up after the 2 s deadline" in text
     assert RegisteredModel.objects.get(name="tiny-a").status == Status.AVAILABLE
+
+
+def test_retries_of_a_failing_hub_are_bounded(
+    bounded: HubDouble, hub_env: StoreEnv, make_model: MakeModel, settings: SettingsWrapper
+) -> None:
+    """huggingface_hub retries 5xx answers five times with sleeps of up to 8 s; not here."""
+    entry = services.push_model(make_model("tiny-a"))
+    store = hub_env.store()
+    store.discard(entry.filename, entry.revision)
+    settings.HIPPO_HUB_RETRIES = 1
+    settings.HIPPO_HUB_DEADLINE = 30
+    bounded.set_mode("failing")
+    before = len(bounded.requests)
+
+    started = time.monotonic()
+    with pytest.raises(
+        StoreUnreachable, match=r"gave up after 2 failed attempts \(last: HTTP 503\)"
+    ):
+        store.fetch(entry.filename, entry.revision)
+
+    assert time.monotonic() - started < 30
+    assert len(bounded.requests) - before == 2
