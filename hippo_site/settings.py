@@ -79,6 +79,13 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite: a transaction takes the write lock when it begins and waits for it (up to 20 s).
+    # Deferred transactions that read and then write fail at once with "database is locked" when
+    # another process writes meanwhile (two `push_model` at once, a push during a sync).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"

@@ -59,6 +59,17 @@ call_command("push_model", "--model-path", sys.argv[1])
 """
 """A real `push_model` whose staging stalls after its first copy (the test kills it there)."""
 
+SYNCHRONISED_PUSH = """
+import os, sys, time
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hippo_site.settings")
+import django
+django.setup()
+from django.core.management import call_command
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # start together with the others
+call_command("push_model", "--model-path", sys.argv[1])
+"""
+"""A real `push_model` that starts at a given wall-clock time, so several race for the store."""
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> dict[str, str]:
@@ -106,9 +117,10 @@ def test_concurrent_push_processes_lose_no_commit(project: dict[str, str], tmp_p
     names = ["alpha", "bravo", "charlie"]
     files = [model_file(tmp_path / "models", name, seed) for seed, name in enumerate(names)]
 
+    start = f"{time.time() + 8:.3f}"  # after every process has set Django up
     processes = [
         subprocess.Popen(
-            push_command(weights),
+            [PYTHON, "-c", SYNCHRONISED_PUSH, str(weights), start],
             cwd=ROOT,
             env=project,
             stdout=subprocess.PIPE,
@@ -119,7 +131,7 @@ def test_concurrent_push_processes_lose_no_commit(project: dict[str, str], tmp_p
     ]
     outputs = [process.communicate(timeout=WAIT)[0] for process in processes]
 
-    assert [process.returncode for process in processes] == [0, 0, 0], outputs
+    assert [process.returncode for process in processes] == [0, 0, 0], "\n\n".join(outputs)
     store = LocalStore(Path(project["HIPPO_LOCAL_HUB"]))
     head = store.snapshot()
     assert head is not None
@@ -128,6 +140,8 @@ def test_concurrent_push_processes_lose_no_commit(project: dict[str, str], tmp_p
     assert set(card_checksums(card)) == {f"{name}.safetensors" for name in names}
     assert registered(project) == names
     assert not leftovers(store.root)
+    retried = sum("attempt" in output for output in outputs)
+    print(f"\n{retried} of {len(names)} concurrent pushes were overtaken and committed again")
 
 
 @pytest.mark.slow
