@@ -175,20 +175,20 @@ def _commit_with_retries(
     """Commit on top of the current head; when another push moved it meanwhile, start again.
 
     Each attempt re-reads the head, so the card lists the other push's model too and no commit
-    is lost.
+    is lost. A missing repository is created first, so even a first push has a parent commit.
     """
     for attempt in range(1, COMMIT_ATTEMPTS + 1):
         head = store.snapshot()
+        if head is None:
+            store.ensure_repository(private)
+            head = store.snapshot()
+        if head is None:
+            raise StoreError(f"{store.repo} has no revision right after it was created")
         entries = [*_card_entries(store, head, slug), this]
         files[CARD_FILENAME] = render_model_card(store.repo, entries).encode()
-        verb = "Update" if head is not None and slug + WEIGHTS_SUFFIX in head.files else "Add"
+        verb = "Update" if slug + WEIGHTS_SUFFIX in head.files else "Add"
         try:
-            return store.commit(
-                files,
-                f"{verb} model {slug}",
-                parent=head.revision if head is not None else None,
-                private=private,
-            )
+            return store.commit(files, f"{verb} model {slug}", parent=head.revision)
         except CommitConflict as exc:
             logger.info("push of %s: %s (attempt %d)", slug, exc.message, attempt)
             time.sleep(0.05 * attempt)

@@ -211,8 +211,11 @@ def model_image_bytes(entry: RegisteredModel) -> bytes | None:
     """The training-curve PNG of `entry`, or None when there is none or it cannot be fetched."""
     if not entry.image_filename:
         return None
+    # Shown in the admin, inside a web request: the admin's deadline applies.
+    deadline = float(getattr(settings, "HIPPO_HUB_ADMIN_DEADLINE", 20))
     try:
-        return store_for(entry).fetch(entry.image_filename, entry.revision).read_bytes()
+        with hub_operation(f"fetching the curves of {entry.name}", deadline):
+            return store_for(entry).fetch(entry.image_filename, entry.revision).read_bytes()
     except (StoreError, OSError) as exc:
         logger.warning("training curves of %s unavailable: %s", entry.name, exc)
         return None

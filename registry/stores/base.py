@@ -69,6 +69,14 @@ class ModelStore(Protocol):
         """Forget any cached copy of `filename` at `revision` (after it failed verification)."""
         ...
 
+    def ensure_repository(self, private: bool = False) -> None:
+        """Create the repository with a first (empty) commit if it does not exist yet.
+
+        So every push has a parent commit to build on, and two first pushes cannot overwrite
+        each other's model card (a commit whose parent moved is refused).
+        """
+        ...
+
     def ensure_can_write(self) -> None:
         """Raise `TokenMissing` when a commit cannot even be attempted (no credentials)."""
         ...

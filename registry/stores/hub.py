@@ -145,6 +145,16 @@ class HubStore:
         if blob != pointer:
             blob.unlink(missing_ok=True)
 
+    def ensure_repository(self, private: bool = False) -> None:
+        """`create_repo(exist_ok=True)`: the Hub gives a new repository its first commit."""
+        self.ensure_can_write()
+        self._call(
+            "creating the repository",
+            lambda: self._api.create_repo(
+                self.repo, token=self._token, private=private, exist_ok=True
+            ),
+        )
+
     def commit(
         self,
         files: Mapping[str, FileContent],

@@ -125,6 +125,11 @@ class LocalStore:
     def discard(self, filename: str, revision: str) -> None:
         """Nothing to do: the local store has no cache, its files are the originals."""
 
+    def ensure_repository(self, private: bool = False) -> None:
+        """Commit an empty first revision when the store has none (like the Hub's create_repo)."""
+        if self.head() is None:
+            self.commit({}, "Create the model store")
+
     def ensure_can_write(self) -> None:
         """A local folder needs no credentials."""
 

@@ -25,11 +25,12 @@ from registry import services
 from registry.errors import CommitConflict
 from registry.model_card import card_checksums
 from registry.models import RegisteredModel
-from registry.stores import LocalStore, Snapshot
+from registry.stores import HubStore, LocalStore, Snapshot
 from registry.stores.base import ModelStore
 from registry.stores.local import STAGING_PREFIX
+from tests.fixtures.hub_server import running_hub_double
 from tests.fixtures.networks import model_metadata
-from tests.registry.conftest import MakeModel, StoreEnv
+from tests.registry.conftest import REPO_ID, TOKEN, MakeModel, StoreEnv
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -113,35 +114,54 @@ def leftovers(store: Path) -> list[Path]:
 
 
 @pytest.mark.slow
-def test_concurrent_push_processes_lose_no_commit(project: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["local", "hub"])
+def test_concurrent_push_processes_lose_no_commit(
+    project: dict[str, str], tmp_path: Path, kind: str
+) -> None:
     names = ["alpha", "bravo", "charlie"]
     files = [model_file(tmp_path / "models", name, seed) for seed, name in enumerate(names)]
+    with running_hub_double() as hub:
+        hub.tokens.add(TOKEN)
+        env = dict(project)
+        store: ModelStore = LocalStore(Path(project["HIPPO_LOCAL_HUB"]))
+        if kind == "hub":
+            env.update(
+                {
+                    "HF_MODEL_REPO": REPO_ID,
+                    "HF_ENDPOINT": hub.url,
+                    "HF_TOKEN": TOKEN,
+                    "HF_HOME": str(tmp_path / "hf-home"),
+                }
+            )
+            store = HubStore(REPO_ID, token=TOKEN, endpoint=hub.url, cache_dir=tmp_path / "cache")
 
-    start = f"{time.time() + 8:.3f}"  # after every process has set Django up
-    processes = [
-        subprocess.Popen(
-            [PYTHON, "-c", SYNCHRONISED_PUSH, str(weights), start],
-            cwd=ROOT,
-            env=project,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for weights in files
-    ]
-    outputs = [process.communicate(timeout=WAIT)[0] for process in processes]
+        start = f"{time.time() + 8:.3f}"  # after every process has set Django up
+        processes = [
+            subprocess.Popen(
+                [PYTHON, "-c", SYNCHRONISED_PUSH, str(weights), start],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for weights in files
+        ]
+        outputs = [process.communicate(timeout=WAIT)[0] for process in processes]
 
-    assert [process.returncode for process in processes] == [0, 0, 0], "\n\n".join(outputs)
-    store = LocalStore(Path(project["HIPPO_LOCAL_HUB"]))
-    head = store.snapshot()
-    assert head is not None
-    assert {f"{name}.safetensors" for name in names} <= set(head.files)
-    card = store.fetch("README.md", head.revision).read_text()
-    assert set(card_checksums(card)) == {f"{name}.safetensors" for name in names}
+        assert [process.returncode for process in processes] == [0, 0, 0], "\n\n".join(outputs)
+        head = store.snapshot()
+        assert head is not None
+        assert {f"{name}.safetensors" for name in names} <= set(head.files)
+        card = store.fetch("README.md", head.revision).read_text()
+    assert set(card_checksums(card)) == {f"{name}.safetensors" for name in names}, (
+        card[:1500] + "\n\n".join(outputs)
+    )
     assert registered(project) == names
-    assert not leftovers(store.root)
+    if kind == "local":
+        assert not leftovers(Path(project["HIPPO_LOCAL_HUB"]))
     retried = sum("attempt" in output for output in outputs)
-    print(f"\n{retried} of {len(names)} concurrent pushes were overtaken and committed again")
+    print(f"\n{kind}: {retried} of {len(names)} concurrent pushes were overtaken, committed again")
 
 
 @pytest.mark.slow
