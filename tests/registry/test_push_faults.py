@@ -154,9 +154,8 @@ def test_concurrent_push_processes_lose_no_commit(
         assert head is not None
         assert {f"{name}.safetensors" for name in names} <= set(head.files)
         card = store.fetch("README.md", head.revision).read_text()
-    assert set(card_checksums(card)) == {f"{name}.safetensors" for name in names}, (
-        card[:1500] + "\n\n".join(outputs)
-    )
+    diagnosis = card[:1500] + "\n\n".join(outputs)
+    assert set(card_checksums(card)) == {f"{name}.safetensors" for name in names}, diagnosis
     assert registered(project) == names
     if kind == "local":
         assert not leftovers(Path(project["HIPPO_LOCAL_HUB"]))
