@@ -49,6 +49,7 @@ bench: bootstrap
 		|| { echo "bench: install wrk (sudo apt-get install wrk)" >&2; exit 1; }
 	$(PY) -m bench.train_speed
 	$(PY) -m bench.api_throughput
+	$(PY) -m bench.image_decode
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -83,6 +83,13 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite: a transaction takes the write lock when it begins and waits for it (up to 20 s).
+    # Deferred transactions that read and then write fail at once with "database is locked" when
+    # another process writes meanwhile (two `push_model` at once, a push during a sync).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -166,12 +173,35 @@ HIPPO_MODELS_DIR = Path(env_str("HIPPO_MODELS_DIR") or BASE_DIR / "models").reso
 HIPPO_PREDICT_BATCH_LIMIT = env_int("HIPPO_PREDICT_BATCH_LIMIT", 1000)
 HIPPO_MODEL_CACHE_SIZE = env_int("HIPPO_MODEL_CACHE_SIZE", 8)
 HIPPO_MAX_IMAGE_BYTES = env_int("HIPPO_MAX_IMAGE_BYTES", 4 * 1024 * 1024)
+# Images decoded at once per process; beyond it /predict/image answers 503 `busy` at once.
+HIPPO_IMAGE_DECODERS = env_int("HIPPO_IMAGE_DECODERS", 2)
+
+# Bounds of every Hub call (registry.hub_http), in seconds, and failed attempts allowed per
+# operation (a sync, a push, one background download); HIPPO_HUB_DOWNLOADS downloads run at once,
+# and a failed one is retried on a request after HIPPO_HUB_RETRY_AFTER seconds.
+HIPPO_HUB_CONNECT_TIMEOUT = env_int("HIPPO_HUB_CONNECT_TIMEOUT", 5)
+HIPPO_HUB_TIMEOUT = env_int("HIPPO_HUB_TIMEOUT", 10)
+HIPPO_HUB_DEADLINE = env_int("HIPPO_HUB_DEADLINE", 60)
+HIPPO_HUB_RETRIES = env_int("HIPPO_HUB_RETRIES", 2)
+HIPPO_HUB_DOWNLOADS = env_int("HIPPO_HUB_DOWNLOADS", 2)
+HIPPO_HUB_RETRY_AFTER = env_int("HIPPO_HUB_RETRY_AFTER", 10)
+# The admin's "Sync from the Hub" runs inside a web request: a shorter deadline than the command's.
+HIPPO_HUB_ADMIN_DEADLINE = env_int("HIPPO_HUB_ADMIN_DEADLINE", 20)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The Hub may echo the token (in an error body, a header dump at DEBUG): every record is
+    # redacted before it is written, whichever logger made it.
+    "filters": {"redact_secrets": {"()": "registry.log_redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }

@@ -16,7 +16,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from nn_core.mnist import MnistNotFoundError
-from registry.errors import ModelBroken, ModelNotFound, ModelUnavailable, NoDefaultModel
+from registry.errors import (
+    ModelBroken,
+    ModelNotFound,
+    ModelPending,
+    ModelUnavailable,
+    NoDefaultModel,
+)
 
 FieldErrors = dict[str, list[str]]
 
@@ -29,21 +35,38 @@ class ApiError(exceptions.APIException):
         code: A stable machine-readable code (`invalid_input`, `model_not_found`, ...).
         message: A sentence for humans.
         fields: Messages per request field (empty when the error is not about one field).
+        retry_after: Seconds to send as `Retry-After` (503 and 429 answers), or None.
     """
 
     def __init__(
-        self, status_code: int, code: str, message: str, fields: FieldErrors | None = None
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        fields: FieldErrors | None = None,
+        *,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.code = code
         self.message = message
         self.fields: FieldErrors = fields or {}
+        self.retry_after = retry_after
 
 
 def invalid_input(fields: FieldErrors, message: str | None = None) -> ApiError:
     """Return a 400 `invalid_input` error for the given field messages."""
     return ApiError(400, "invalid_input", message or summarize_fields(fields), fields)
+
+
+def model_output_invalid(model: str, detail: str) -> ApiError:
+    """Return a 409 `model_output_invalid` error: the model computed NaN or infinity."""
+    message = (
+        f"model '{model}' produced an invalid output for this input ({detail}); "
+        "its weights may be damaged"
+    )
+    return ApiError(409, "model_output_invalid", message, {"model": [message]})
 
 
 def payload_too_large(message: str, field: str | None = None) -> ApiError:
@@ -90,6 +113,11 @@ def _registry_error(exc: Exception) -> ApiError | None:
         return ApiError(404, "model_not_found", exc.message, {"model": [exc.message]})
     if isinstance(exc, NoDefaultModel):
         return ApiError(404, "no_default_model", exc.message)
+    if isinstance(exc, ModelPending):
+        code = "model_downloading" if exc.downloading else "hub_unreachable"
+        return ApiError(
+            503, code, exc.message, {"model": [exc.message]}, retry_after=exc.retry_after
+        )
     if isinstance(exc, ModelUnavailable | ModelBroken):
         return ApiError(409, "model_unavailable", exc.message, {"model": [exc.message]})
     if isinstance(exc, MnistNotFoundError):
@@ -97,6 +125,20 @@ def _registry_error(exc: Exception) -> ApiError | None:
         # secrets (paths of the data directory only).
         return ApiError(503, "mnist_unavailable", f"MNIST is not available: {exc}")
     return None
+
+
+MULTIPART_PARSE_ERROR = "Multipart form parse error - "
+"""How DRF's `MultiPartParser` starts the message of its `ParseError`."""
+
+
+def _parse_error(detail: str) -> ApiError:
+    """A body that cannot be parsed, named for what it is (multipart or JSON)."""
+    if detail.startswith(MULTIPART_PARSE_ERROR):
+        reason = detail.removeprefix(MULTIPART_PARSE_ERROR)
+        return ApiError(
+            400, "malformed_multipart", f"The multipart/form-data body cannot be parsed: {reason}"
+        )
+    return ApiError(400, "malformed_json", f"The request body is not valid JSON: {detail}")
 
 
 def to_api_error(exc: Exception) -> ApiError | None:
@@ -107,9 +149,7 @@ def to_api_error(exc: Exception) -> ApiError | None:
     elif isinstance(exc, exceptions.ValidationError):
         mapped = invalid_input(_validation_fields(exc.detail))
     elif isinstance(exc, exceptions.ParseError):
-        mapped = ApiError(
-            400, "malformed_json", f"The request body is not valid JSON: {exc.detail}"
-        )
+        mapped = _parse_error(str(exc.detail))
     elif isinstance(exc, exceptions.UnsupportedMediaType):
         mapped = ApiError(415, "unsupported_media_type", str(exc.detail))
     elif isinstance(exc, RequestDataTooBig):
@@ -147,6 +187,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     wait = getattr(exc, "wait", None)  # set by Throttled; not in the type stubs
     if isinstance(exc, exceptions.Throttled) and wait is not None:
         headers["Retry-After"] = str(int(wait))
+    elif error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     set_rollback()
     return Response(
         error_body(error.code, error.message, error.fields),
@@ -158,15 +200,20 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 HTTP_STATUS_CODES: dict[str, int] = {
     "invalid_input": status.HTTP_400_BAD_REQUEST,
     "malformed_json": status.HTTP_400_BAD_REQUEST,
+    "malformed_multipart": status.HTTP_400_BAD_REQUEST,
     "model_not_found": status.HTTP_404_NOT_FOUND,
     "no_default_model": status.HTTP_404_NOT_FOUND,
     "not_found": status.HTTP_404_NOT_FOUND,
     "method_not_allowed": status.HTTP_405_METHOD_NOT_ALLOWED,
     "not_acceptable": status.HTTP_406_NOT_ACCEPTABLE,
     "model_unavailable": status.HTTP_409_CONFLICT,
+    "model_output_invalid": status.HTTP_409_CONFLICT,
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "unsupported_media_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
     "mnist_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "model_downloading": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "hub_unreachable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "busy": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 """Every error code of the API and its HTTP status (documented in the schema and docs/API.md)."""

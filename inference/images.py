@@ -3,6 +3,14 @@
 Pillow decodes; this module guards the decoder (byte and pixel limits, so a decompression bomb is
 refused before its pixels are allocated), flattens alpha, and hands a 2-D grayscale array to
 `nn_core.preprocessing.normalize_digit`, which does the MNIST-style normalisation in NumPy.
+
+Large images are made cheap before any per-pixel work: a JPEG is decoded at a reduced scale
+(`Image.draft`, the DCT does the shrinking), any other image is shrunk by an integer factor
+(`Image.reduce`, a box filter on the decoded bytes) to at most `WORKING_SIDE` pixels a side before
+it is flattened and converted to floats. The digit is scaled to 20 pixels anyway, so nothing the
+network sees is lost, and a 4096 x 4096 PNG costs a fraction of what it did. Large images are
+also decoded by at most `HIPPO_IMAGE_DECODERS` threads per process at once; beyond that a request
+is answered 503 `busy` at once instead of queueing CPU work ahead of `POST /predict`.
 """
 
 from __future__ import annotations
@@ -10,8 +18,12 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 import re
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import numpy.typing as npt
@@ -19,11 +31,18 @@ from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from inference.errors import ApiError, invalid_input, payload_too_large
+from inference.serializers import MODEL_NAME_MAX_LENGTH
 
 ACCEPTED_FORMATS = ("PNG", "JPEG")
 MAX_IMAGE_PIXELS = 4096 * 4096
 """Largest decoded image, in pixels (64 MB as RGBA): far beyond any drawing, far below a bomb."""
 MAX_SIDE = 8192
+WORKING_SIDE = 512
+"""Images are shrunk to at most this many pixels a side before any per-pixel work."""
+LARGE_IMAGE_PIXELS = 1024 * 1024
+"""Images above this many pixels take one of the `HIPPO_IMAGE_DECODERS` slots."""
+SLOT_WAIT = 0.1
+"""Seconds a large image waits for a decoding slot before the request is answered `busy`."""
 
 _DATA_URL = re.compile(
     r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w.+-]+=[\w.+-]+)*;base64,", re.ASCII
@@ -64,6 +83,38 @@ def decode_data_url(value: object, field: str = "image") -> bytes:
         raise invalid_input({field: ["the data: URL does not hold valid base64"]}) from None
 
 
+MULTIPART_FIELDS: dict[str, int | None] = {"model": MODEL_NAME_MAX_LENGTH, "image": None}
+"""Fields of a multipart `/predict/image` request: text fields with their longest value, and
+files (None)."""
+
+
+def multipart_model(form: object) -> str | None:
+    """The `model` field of a multipart form, after checking every text field's length.
+
+    Raises:
+        ApiError: `invalid_input` naming a field that is too long or unknown.
+    """
+    fields: dict[str, list[str]] = {}
+    lists = getattr(form, "lists", None)
+    items = list(lists()) if callable(lists) else []
+    for name, values in items:
+        if name not in MULTIPART_FIELDS:
+            fields[str(name)[:64]] = [f"unknown field; expected {', '.join(MULTIPART_FIELDS)}"]
+            continue
+        limit = MULTIPART_FIELDS[name]
+        if limit is None:
+            if any(isinstance(value, str) for value in values):
+                fields[name] = ["expected a file (a PNG or JPEG image), not text"]
+        elif any(not isinstance(value, str) or len(value) > limit for value in values):
+            fields[name] = [f"expected text of at most {limit} characters"]
+        if name not in fields and len(values) > 1:
+            fields[name] = ["given more than once"]
+    if fields:
+        raise invalid_input(fields)
+    model = form.get("model") if hasattr(form, "get") else None
+    return str(model) if model else None
+
+
 def _open(data: bytes, field: str) -> Image.Image:
     """Open (header only) and check the size before any pixel is decoded."""
     if not data:
@@ -91,6 +142,59 @@ def _open(data: bytes, field: str) -> Image.Image:
             field,
         )
     return image
+
+
+_slots: threading.BoundedSemaphore | None = None
+_slots_lock = threading.Lock()
+
+
+def _decoding_slots() -> threading.BoundedSemaphore:
+    global _slots
+    if _slots is None:
+        with _slots_lock:
+            if _slots is None:
+                _slots = threading.BoundedSemaphore(max(1, int(settings.HIPPO_IMAGE_DECODERS)))
+    return _slots
+
+
+def reset_decoding_slots() -> None:
+    """Forget the semaphore (tests; a new `HIPPO_IMAGE_DECODERS` takes effect on next use)."""
+    global _slots
+    _slots = None
+
+
+@contextmanager
+def decoding_slot(image: Image.Image, field: str) -> Iterator[None]:
+    """Hold a decoding slot for a large image; raise 503 `busy` when none frees up quickly."""
+    width, height = image.size
+    if width * height <= LARGE_IMAGE_PIXELS:
+        yield
+        return
+    slots = _decoding_slots()
+    if not slots.acquire(timeout=SLOT_WAIT):
+        message = (
+            f"The server is decoding other large images; try again shortly, or send an image of "
+            f"at most {LARGE_IMAGE_PIXELS} pixels."
+        )
+        raise ApiError(503, "busy", message, {field: [message]}, retry_after=1)
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+def _shrink(image: Image.Image) -> Image.Image:
+    """Decode `image` at no more than about `WORKING_SIDE` pixels a side, as cheaply as possible."""
+    largest = max(image.size)
+    if largest > WORKING_SIDE and image.format == "JPEG":
+        image.draft(image.mode, (WORKING_SIDE, WORKING_SIDE))  # scaled DCT decoding
+    image.load()
+    factor = math.ceil(max(image.size) / WORKING_SIDE)
+    if factor <= 1:
+        return image
+    if image.mode in ("P", "1", "PA"):  # `reduce` needs pixel values, not palette indices
+        image = image.convert("RGBA" if "transparency" in image.info or image.mode == "PA" else "L")
+    return image.reduce(factor)
 
 
 def _to_gray(image: Image.Image) -> npt.NDArray[np.float32]:
@@ -126,14 +230,15 @@ def decode_image(data: bytes, field: str = "image") -> npt.NDArray[np.float32]:
 
     Raises:
         ApiError: `invalid_input` for anything that is not a decodable PNG/JPEG image,
-            `payload_too_large` for a file or an image above the limits.
+            `payload_too_large` for a file or an image above the limits, `busy` (503) when
+            every decoding slot is taken by other large images.
     """
     image = _open(data, field)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), decoding_slot(image, field):
             # Pillow's DecompressionBombWarning is an error here; our own limit is far lower anyway.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
+            image = _shrink(image)
             image = ImageOps.exif_transpose(image)
             return _to_gray(image)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombWarning) as exc:
@@ -144,4 +249,4 @@ def decode_image(data: bytes, field: str = "image") -> npt.NDArray[np.float32]:
         raise payload_too_large("The image has too many pixels.", field) from None
 
 
-__all__ = ["ApiError", "decode_data_url", "decode_image", "max_image_bytes"]
+__all__ = ["ApiError", "decode_data_url", "decode_image", "max_image_bytes", "multipart_model"]

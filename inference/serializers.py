@@ -328,11 +328,26 @@ class ModelCheckSerializer(CheckSerializer):
     name = serializers.CharField(allow_null=True)
 
 
+HUB_STATES = ("not_used", "cached", "downloading", "unreachable", "not_fetched", "unknown")
+
+
+class HubCheckSerializer(CheckSerializer):
+    """The Hub's state for the default model (informative: it does not decide readiness)."""
+
+    state = serializers.ChoiceField(
+        choices=HUB_STATES,
+        help_text="not_used: the default is in the local store; cached: its files are in the "
+        "local Hub cache; downloading; unreachable: the last download failed (detail says how); "
+        "not_fetched.",
+    )
+
+
 class ReadinessChecksSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """All readiness checks."""
 
     database = CheckSerializer()
     model = ModelCheckSerializer()
+    hub = HubCheckSerializer()
     mnist = CheckSerializer()
 
 

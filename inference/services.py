@@ -14,14 +14,16 @@ import numpy as np
 import numpy.typing as npt
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from inference.errors import invalid_input, to_api_error
+from inference.errors import invalid_input, model_output_invalid, to_api_error
 from inference.images import decode_image
 from inference.resolver import network_for, resolve_network
 from inference.row_cache import RowCache
 from mnist_samples.services import mnist_status
 from nn_core.preprocessing import normalize_digit
 from registry import services as registry
+from registry.downloads import hub_state
 from registry.errors import ModelBroken, ModelNotFound, ModelUnavailable, NoDefaultModel
+from registry.integrity import non_finite_reason
 
 if TYPE_CHECKING:
     from registry.models import RegisteredModel
@@ -56,6 +58,13 @@ def warm_up() -> str | None:
 # --- predictions --------------------------------------------------------------------------------
 
 
+def _require_finite(model: str, values: npt.ArrayLike, what: str) -> None:
+    """Refuse to answer NaN or infinity: a model error (409), never a 500 from the renderer."""
+    reason = non_finite_reason(values, what)
+    if reason:
+        raise model_output_invalid(model, reason)
+
+
 def _prediction(probabilities: npt.NDArray[np.floating[Any]]) -> dict[str, Any]:
     values: list[float] = probabilities.astype(np.float64).tolist()
     digit = int(np.argmax(probabilities))
@@ -66,6 +75,7 @@ def predict(pixels: npt.NDArray[np.float32], model: str | None = None) -> dict[s
     """Predict one image of 784 pixels in 0..1 (already checked by `inference.pixels`)."""
     name, network = resolve_network(model or None)
     result = network.predict(pixels.reshape(1, -1))
+    _require_finite(name, result.probabilities, "the output")
     return {**_prediction(result.probabilities[0]), "model": name}
 
 
@@ -73,6 +83,7 @@ def predict_batch(batch: npt.NDArray[np.float32], model: str | None = None) -> d
     """Predict an `(n, 784)` batch in one forward pass."""
     name, network = resolve_network(model or None)
     probabilities = network.predict(batch).probabilities.astype(np.float64)
+    _require_finite(name, probabilities, "the output")
     digits = probabilities.argmax(axis=1)
     confidences = probabilities[np.arange(len(digits)), digits]
     return {
@@ -101,6 +112,7 @@ def predict_image(data: bytes, model: str | None = None) -> dict[str, Any]:
     name, network = resolve_network(model or None)  # an unknown model is reported first
     pixels = image_to_pixels(data)
     result = network.predict(pixels.reshape(1, -1))
+    _require_finite(name, result.probabilities, "the output")
     return {
         **_prediction(result.probabilities[0]),
         "model": name,
@@ -119,6 +131,12 @@ def activations(pixels: npt.NDArray[np.float32], model: str | None = None) -> di
     """Every layer's values (and pre-activations) for one image, plus the prediction."""
     name, network = resolve_network(model or None)
     layers = network.activations(pixels)
+    for layer in layers:
+        _require_finite(name, layer.values, f"layer {layer.index}")
+        if layer.pre_activations is not None:
+            _require_finite(
+                name, layer.pre_activations, f"the weighted inputs of layer {layer.index}"
+            )
     details = [
         {
             "index": int(layer.index),
@@ -293,16 +311,31 @@ def _check_mnist() -> dict[str, Any]:
     return {"ok": bool(status.ok), "detail": str(status.detail)}
 
 
+def _check_hub() -> dict[str, Any]:
+    """The Hub's state for the default model (never makes a request to the Hub)."""
+    try:
+        entry = registry.get_default_model()
+    except NoDefaultModel:
+        return {"ok": True, "state": "not_used", "detail": "no default model"}
+    state, detail = hub_state(entry)
+    return {"ok": state in ("not_used", "cached"), "state": state, "detail": detail}
+
+
 def readiness() -> dict[str, Any]:
-    """Database, default model and MNIST checks; ready unless the database or the model fails."""
+    """Database, default model, Hub and MNIST checks; ready unless the database or model fails."""
     database = _check_database()
     model = (
         _check_model()
         if database["ok"]
         else {"ok": False, "detail": "database unavailable", "name": None}
     )
+    hub = (
+        _check_hub()
+        if database["ok"]
+        else {"ok": False, "state": "unknown", "detail": "database unavailable"}
+    )
     ready = database["ok"] and model["ok"]
     return {
         "status": "ready" if ready else "not_ready",
-        "checks": {"database": database, "model": model, "mnist": _check_mnist()},
+        "checks": {"database": database, "model": model, "hub": hub, "mnist": _check_mnist()},
     }

@@ -10,7 +10,7 @@ is attached with `extend_schema`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -31,7 +31,7 @@ from rest_framework.views import APIView
 from inference import services
 from inference.binary import PixelBatch
 from inference.errors import invalid_input, payload_too_large
-from inference.images import decode_data_url, max_image_bytes
+from inference.images import decode_data_url, max_image_bytes, multipart_model
 from inference.parsers import JSONParser, NpyParser, OctetStreamParser
 from inference.request_bodies import pixels_input, predict_input
 from inference.schema import (
@@ -227,8 +227,7 @@ class PredictImageView(ApiView):
                     f"The image is larger than {max_image_bytes()} bytes.", "image"
                 )
             data = upload.read(max_image_bytes() + 1)
-            form = request.data
-            model = (form.get("model") if isinstance(form, Mapping) else None) or None
+            model = multipart_model(request.data)
         else:
             serializer = ImageJSONRequestSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)

@@ -7,9 +7,11 @@ the admin can never make a broken or disabled model the default.
 
 from __future__ import annotations
 
+import time
 from typing import Any, TypeGuard
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
@@ -307,12 +309,23 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def sync_from_hub(
         self, request: HttpRequest, queryset: QuerySet[RegisteredModel] | None = None
     ) -> None:
-        """Mirror the store into the registry (the selection does not matter)."""
+        """Mirror the store into the registry (the selection does not matter).
+
+        It runs inside the web request, so it gets its own deadline (`HIPPO_HUB_ADMIN_DEADLINE`),
+        shorter than a proxy's request timeout; the message says how long it took and why it
+        stopped.
+        """
+        deadline = float(getattr(settings, "HIPPO_HUB_ADMIN_DEADLINE", 20))
+        started = time.monotonic()
         try:
-            report = services.sync_models()
+            report = services.sync_models(deadline=deadline)
         except RegistryError as exc:
+            took = time.monotonic() - started
             self.message_user(
-                request, f"Sync failed, the registry is unchanged: {exc.message}", messages.ERROR
+                request,
+                f"Sync failed after {took:.1f} s (deadline {deadline:g} s), the registry is "
+                f"unchanged: {exc.message}",
+                messages.ERROR,
             )
             return
         level = messages.SUCCESS if report.changed else messages.INFO

@@ -43,6 +43,24 @@ class StoreUnreachable(StoreError):  # noqa: N818 (names fixed by the contracts)
     """The model store cannot be reached (network down, wrong endpoint, offline mode)."""
 
 
+class CommitConflict(StoreError):  # noqa: N818 (reads as what happened)
+    """The store's head moved since the commit's parent was read; nothing was written."""
+
+
+class ModelPending(ModelUnavailable):
+    """A Hub model's files are not in the local cache yet; a background download fetches them.
+
+    Attributes:
+        retry_after: Seconds after which asking again makes sense.
+        downloading: True while a download runs; False when the last attempt failed.
+    """
+
+    def __init__(self, message: str, *, retry_after: int, downloading: bool) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.downloading = downloading
+
+
 class TokenMissing(StoreError):  # noqa: N818 (names fixed by the contracts)
     """Writing to the Hub needs a token and none is configured."""
 

@@ -4,6 +4,10 @@ The YAML front matter is built with huggingface_hub's `ModelCardData` and `EvalR
 (`library_name`, tags, and a `model-index` entry with the test accuracy of each model); the body is
 plain Markdown (no Jinja template, so no extra dependency). `huggingface_hub.ModelCard.load` reads
 the result; its `data` keeps one model-index entry only, so read all of them with `metadata_load`.
+
+The front matter also records the SHA-256 of each model's weights as pushed (`hippo.sha256`), a
+reference that travels with the repository: `sync_models` checks downloads against it when the
+store itself lists no checksum.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from huggingface_hub import EvalResult, ModelCardData
+from huggingface_hub import EvalResult, ModelCardData, RepoCard
 from huggingface_hub.repocard_data import eval_results_to_model_index
 
 LIBRARY_NAME = "hippo"
@@ -33,6 +37,7 @@ class CardEntry:
         description: Free text.
         has_image: Whether `<name>.png` (the training curves) is in the repository.
         size_bytes: Size of the weights file.
+        sha256: SHA-256 of the weights file as pushed (None when unknown).
     """
 
     name: str
@@ -43,6 +48,7 @@ class CardEntry:
     description: str = ""
     has_image: bool = False
     size_bytes: int | None = None
+    sha256: str | None = None
 
     @property
     def architecture(self) -> str:
@@ -82,7 +88,27 @@ def card_data(entries: Sequence[CardEntry]) -> ModelCardData:
     if index:
         # ModelCardData models a single model; a multi-model repository lists one entry each.
         data["model-index"] = index
+    checksums = {
+        f"{entry.name}.safetensors": entry.sha256 for entry in entries if entry.sha256 is not None
+    }
+    if checksums:
+        data[CHECKSUMS_KEY] = {"sha256": checksums}
     return data
+
+
+CHECKSUMS_KEY = "hippo"
+
+
+def card_checksums(text: str) -> dict[str, str]:
+    """The `{file: sha256}` recorded in a card's front matter ({} when none or unreadable)."""
+    try:
+        section = RepoCard(text).data.get(CHECKSUMS_KEY)
+    except ValueError:  # huggingface_hub's error for front matter that is not a YAML mapping
+        return {}
+    values = section.get("sha256") if isinstance(section, dict) else None
+    if not isinstance(values, dict):
+        return {}
+    return {str(name): str(value) for name, value in values.items() if isinstance(value, str)}
 
 
 def _accuracy(entry: CardEntry) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from pathlib import Path
 
 from django.db import transaction
@@ -18,7 +19,9 @@ from nn_core.model_files import (
     sha256_file,
 )
 from registry.defaults import choose_initial_default
-from registry.errors import InvalidModel, StoreError
+from registry.errors import CommitConflict, InvalidModel, StoreError
+from registry.hub_http import hub_operation
+from registry.integrity import probe_problem
 from registry.layout import (
     CARD_FILENAME,
     IMAGE_SUFFIX,
@@ -29,11 +32,14 @@ from registry.layout import (
     model_names,
     read_stored_metadata,
 )
-from registry.model_card import render_model_card
+from registry.model_card import CardEntry, card_checksums, render_model_card
 from registry.models import RegisteredModel, Status
-from registry.stores import FileContent, ModelStore, get_store
+from registry.stores import FileContent, ModelStore, Snapshot, get_store
 
 logger = logging.getLogger(__name__)
+
+COMMIT_ATTEMPTS = 4
+"""Commits tried when another push moves the store's head in between (each re-reads the head)."""
 
 
 def _validated_local_model(weights_path: Path) -> ModelMetadata:
@@ -43,9 +49,13 @@ def _validated_local_model(weights_path: Path) -> ModelMetadata:
     if not metadata_path.is_file():
         raise InvalidModel(f"{metadata_path} is missing: a model is pushed with its metadata")
     try:
-        return load_model(weights_path, metadata_path).metadata
+        loaded = load_model(weights_path, metadata_path)
     except (ModelFileError, OSError) as exc:
         raise InvalidModel(f"{weights_path} cannot be pushed: {exc}") from None
+    problem = probe_problem(loaded.network)
+    if problem:
+        raise InvalidModel(f"{weights_path} cannot be pushed: it {problem}")
+    return loaded.metadata
 
 
 def push_model(
@@ -101,48 +111,91 @@ def push_model(
     except ModelFileError as exc:
         raise InvalidModel(f"the metadata of {weights_path} is invalid: {exc}") from None
     sha256 = sha256_file(weights_path)
-    image = weights_path.with_suffix(IMAGE_SUFFIX)
 
     store = store or get_store()
     store.ensure_can_write()
-    head = store.snapshot()
-    entries = []
-    if head is not None:
-        entries = [
-            card_entry(
-                other,
-                read_stored_metadata(store, other, head.revision),
-                has_image=other + IMAGE_SUFFIX in head.files,
-                size=head.files[other + WEIGHTS_SUFFIX].size,
-            )
-            for other in model_names(head)
-            if other != slug
-        ]
+    image = weights_path.with_suffix(IMAGE_SUFFIX)
     files: dict[str, FileContent] = {
         slug + WEIGHTS_SUFFIX: weights_path,
         slug + METADATA_SUFFIX: metadata_bytes,
+        # Curves of an earlier version must not describe this one: no PNG beside the weights
+        # deletes the stored one.
+        slug + IMAGE_SUFFIX: image if image.is_file() else None,
     }
-    # Curves of an earlier version must not describe this one: no PNG beside the weights
-    # deletes the stored one.
-    files[slug + IMAGE_SUFFIX] = image if image.is_file() else None
-    entries.append(
+    this = dataclasses.replace(
         card_entry(
             slug,
             metadata,
             has_image=files[slug + IMAGE_SUFFIX] is not None,
             size=weights_path.stat().st_size,
+        ),
+        sha256=sha256,
+    )
+    with hub_operation(f"pushing {slug}"):
+        revision = _commit_with_retries(store, slug, files, this, private=private)
+        logger.info("pushed %s to %s at revision %s", slug, store.repo, revision)
+        return _register_pushed(store, slug, revision, sha256, name=name, description=description)
+
+
+def _card_entries(store: ModelStore, head: Snapshot | None, slug: str) -> list[CardEntry]:
+    """The card entries of the other models at `head`, with their recorded checksums."""
+    if head is None:
+        return []
+    recorded: dict[str, str] = {}
+    if CARD_FILENAME in head.files:
+        try:
+            text = store.fetch(CARD_FILENAME, head.revision).read_text(encoding="utf-8")
+            recorded = card_checksums(text)
+        except (StoreError, OSError, UnicodeDecodeError):
+            recorded = {}
+    entries = []
+    for other in model_names(head):
+        if other == slug:
+            continue
+        info = head.files[other + WEIGHTS_SUFFIX]
+        entry = card_entry(
+            other,
+            read_stored_metadata(store, other, head.revision),
+            has_image=other + IMAGE_SUFFIX in head.files,
+            size=info.size,
         )
+        sha = info.sha256 or recorded.get(other + WEIGHTS_SUFFIX)
+        entries.append(dataclasses.replace(entry, sha256=sha))
+    return entries
+
+
+def _commit_with_retries(
+    store: ModelStore,
+    slug: str,
+    files: dict[str, FileContent],
+    this: CardEntry,
+    *,
+    private: bool,
+) -> str:
+    """Commit on top of the current head; when another push moved it meanwhile, start again.
+
+    Each attempt re-reads the head, so the card lists the other push's model too and no commit
+    is lost. A missing repository is created first, so even a first push has a parent commit.
+    """
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        head = store.snapshot()
+        if head is None:
+            store.ensure_repository(private)
+            head = store.snapshot()
+        if head is None:
+            raise StoreError(f"{store.repo} has no revision right after it was created")
+        entries = [*_card_entries(store, head, slug), this]
+        files[CARD_FILENAME] = render_model_card(store.repo, entries).encode()
+        verb = "Update" if slug + WEIGHTS_SUFFIX in head.files else "Add"
+        try:
+            return store.commit(files, f"{verb} model {slug}", parent=head.revision)
+        except CommitConflict as exc:
+            logger.info("push of %s: %s (attempt %d)", slug, exc.message, attempt)
+            time.sleep(0.05 * attempt)
+    raise CommitConflict(
+        f"{store.repo} kept changing while {slug} was pushed ({COMMIT_ATTEMPTS} attempts, each "
+        "after another push committed first); nothing was written for it: run push_model again"
     )
-    files[CARD_FILENAME] = render_model_card(store.repo, entries).encode()
-    verb = "Update" if head is not None and slug + WEIGHTS_SUFFIX in head.files else "Add"
-    revision = store.commit(
-        files,
-        f"{verb} model {slug}",
-        parent=head.revision if head is not None else None,
-        private=private,
-    )
-    logger.info("pushed %s to %s at revision %s", slug, store.repo, revision)
-    return _register_pushed(store, slug, revision, sha256, name=name, description=description)
 
 
 def _register_pushed(
@@ -158,6 +211,11 @@ def _register_pushed(
     stored = store.snapshot(revision)
     if stored is None or slug + WEIGHTS_SUFFIX not in stored.files:
         raise StoreError(f"{slug} is missing from {store.repo} right after the push")
+    recorded = stored.files[slug + WEIGHTS_SUFFIX].sha256
+    if recorded is not None and recorded != sha256:
+        raise StoreError(
+            f"the store recorded SHA-256 {recorded} for {slug}, not the pushed {sha256}"
+        )
     stored_sha256 = sha256_file(store.fetch(slug + WEIGHTS_SUFFIX, revision))
     if stored_sha256 != sha256:
         store.discard(slug + WEIGHTS_SUFFIX, revision)

@@ -4,8 +4,10 @@
   in one commit, then records what the store holds.
 - `sync_models` (registry.sync) mirrors the store's metadata into the database in one transaction.
 - `resolve_model` / `get_default_model` / `load_network` serve the inference API: files are read
-  at the revision recorded in the row, checked against the recorded SHA-256 and validated; a
-  model that fails is marked broken (the current default stays).
+  at the revision recorded in the row, checked against the recorded SHA-256, validated and run
+  over a probe batch; a model that fails is marked broken (the current default stays). A Hub
+  model not in the local cache is fetched in the background (`registry.downloads`): requests
+  never wait on the Hub.
 - `make_default` is the only way a model becomes the default.
 """
 
@@ -20,6 +22,7 @@ from django.db.models import QuerySet
 
 from nn_core.model_files import ModelFileError, load_model, sha256_file
 from nn_core.network import NeuralNetwork
+from registry.downloads import get_downloads
 from registry.errors import (
     ModelBroken,
     ModelNotFound,
@@ -27,6 +30,8 @@ from registry.errors import (
     NoDefaultModel,
     StoreError,
 )
+from registry.hub_http import hub_operation
+from registry.integrity import probe_problem
 from registry.layout import MIRRORED_FIELDS
 from registry.models import RegisteredModel, Status, Store
 from registry.push import push_model
@@ -123,27 +128,62 @@ def _mark_broken(entry: RegisteredModel, reason: str) -> ModelBroken:
     return ModelBroken(f"model '{entry.name}' is broken: {reason}")
 
 
-def load_network(entry: RegisteredModel) -> NeuralNetwork:
-    """Fetch `entry`'s files at its revision, verify the SHA-256, validate and load them.
+def _fetch_files(entry: RegisteredModel, store: ModelStore, *, wait: bool) -> tuple[Path, Path]:
+    """Local paths of `entry`'s weights and metadata.
 
-    A failing checksum or validation marks the row broken (with the reason) and discards the
-    cached files; the default model is left as it is.
+    A Hub model not in the cache yet is fetched by a background download unless `wait`: the
+    caller (a request) is answered at once with `ModelPending` instead of waiting on the Hub.
+    """
+    if store.kind == Store.HUB and not wait:
+        weights = store.cached(entry.filename, entry.revision)
+        metadata = store.cached(entry.metadata_filename, entry.revision)
+        if weights is not None and metadata is not None:
+            return weights, metadata
+
+        def fetch() -> None:
+            store.fetch(entry.filename, entry.revision)
+            store.fetch(entry.metadata_filename, entry.revision)
+
+        key = (entry.store, entry.repo, entry.filename, entry.revision)
+        raise get_downloads().request(key, entry.name, fetch)
+    try:
+        with hub_operation(f"fetching model {entry.name}"):
+            return (
+                store.fetch(entry.filename, entry.revision),
+                store.fetch(entry.metadata_filename, entry.revision),
+            )
+    except StoreError as exc:
+        raise ModelUnavailable(f"model '{entry.name}' cannot be fetched: {exc.message}") from None
+
+
+def load_network(
+    entry: RegisteredModel, *, mark_broken: bool = True, wait: bool = False
+) -> NeuralNetwork:
+    """Fetch `entry`'s files at its revision, verify the SHA-256, validate and probe them.
+
+    A failing checksum, validation or probe forward pass (`registry.integrity`) marks the row
+    broken (with the reason) and discards the cached files; the default model is left as it is.
+
+    Args:
+        entry: The model.
+        mark_broken: Record a failure in the registry (False: only raise).
+        wait: Fetch uncached Hub files here, within `HIPPO_HUB_DEADLINE` (commands, the admin);
+            False (requests): a background download fetches them, see `registry.downloads`.
 
     Raises:
         ModelBroken: The files failed verification.
+        ModelPending: A Hub model's files are being downloaded, or the Hub was unreachable.
         ModelUnavailable: The store cannot provide the files right now.
     """
     store = store_for(entry)
-    try:
-        weights = store.fetch(entry.filename, entry.revision)
-        metadata = store.fetch(entry.metadata_filename, entry.revision)
-    except StoreError as exc:
-        raise ModelUnavailable(f"model '{entry.name}' cannot be fetched: {exc.message}") from None
+    weights, metadata = _fetch_files(entry, store, wait=wait)
 
     def broken(reason: str) -> ModelBroken:
         store.discard(entry.filename, entry.revision)
         store.discard(entry.metadata_filename, entry.revision)
-        return _mark_broken(entry, reason)
+        if mark_broken:
+            return _mark_broken(entry, reason)
+        return ModelBroken(f"model '{entry.name}' is broken: {reason}")
 
     if entry.sha256:
         actual = sha256_file(weights)
@@ -161,6 +201,9 @@ def load_network(entry: RegisteredModel) -> NeuralNetwork:
             f"layer sizes {loaded.network.sizes} of the file differ from the registered "
             f"{list(entry.sizes)}"
         )
+    problem = probe_problem(loaded.network)
+    if problem:
+        raise broken(f"{entry.filename} {problem}")
     return loaded.network
 
 
@@ -168,8 +211,11 @@ def model_image_bytes(entry: RegisteredModel) -> bytes | None:
     """The training-curve PNG of `entry`, or None when there is none or it cannot be fetched."""
     if not entry.image_filename:
         return None
+    # Shown in the admin, inside a web request: the admin's deadline applies.
+    deadline = float(getattr(settings, "HIPPO_HUB_ADMIN_DEADLINE", 20))
     try:
-        return store_for(entry).fetch(entry.image_filename, entry.revision).read_bytes()
+        with hub_operation(f"fetching the curves of {entry.name}", deadline):
+            return store_for(entry).fetch(entry.image_filename, entry.revision).read_bytes()
     except (StoreError, OSError) as exc:
         logger.warning("training curves of %s unavailable: %s", entry.name, exc)
         return None
@@ -193,7 +239,7 @@ def make_default(entry: RegisteredModel, *, validate: bool = True) -> None:
     entry.refresh_from_db()
     _check_servable(entry)
     if validate:
-        load_network(entry)
+        load_network(entry, wait=True)
     with transaction.atomic():
         RegisteredModel.objects.filter(is_default=True).exclude(pk=entry.pk).update(
             is_default=False

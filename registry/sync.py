@@ -1,4 +1,12 @@
-"""`sync_models`: mirror the store's models into the registry, in one transaction."""
+"""`sync_models`: mirror the store's models into the registry, in one transaction.
+
+Every weights file is checked against the SHA-256 recorded when it was pushed (the store's own
+record: the Hub's LFS pointer or the local store's manifest; else the model card's), then loaded
+and run over the probe batch (`registry.integrity`). A model whose new files fail keeps its last
+good record: the row's revision and checksum are not touched, so it is never "updated" to damaged
+files; it stays served when its recorded revision still verifies, and is marked broken otherwise.
+All store I/O runs inside one `hub_operation`, so a sync has one overall deadline.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +26,18 @@ from nn_core.model_files import (
     sha256_file,
 )
 from registry.defaults import choose_initial_default
-from registry.errors import StoreError
+from registry.errors import RegistryError, StoreError
+from registry.hub_http import hub_operation
+from registry.integrity import probe_problem
 from registry.layout import (
+    CARD_FILENAME,
     IMAGE_SUFFIX,
     METADATA_SUFFIX,
     WEIGHTS_SUFFIX,
     mirror_fields,
     model_names,
 )
+from registry.model_card import card_checksums
 from registry.models import RegisteredModel, Status
 from registry.stores import HubStore, ModelStore, Snapshot, get_store
 
@@ -40,6 +52,9 @@ class SyncReport:
         store: The store that was mirrored ("hub owner/name" or "local /path").
         revision: The store's revision that was read (None: empty store).
         added, updated, unavailable, broken, unchanged: Model names per outcome.
+        kept: Models whose files in the store failed verification while their last good revision
+            still verifies: they keep it (name -> why).
+        reasons: Why each model of `broken` is broken.
         default: The default model after the sync.
         default_changed: Whether this sync chose the default (none existed before).
         notes: Other remarks (e.g. an unknown `DEFAULT_MODEL`).
@@ -52,6 +67,8 @@ class SyncReport:
     unavailable: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
     default: str | None = None
     default_changed: bool = False
     notes: list[str] = field(default_factory=list)
@@ -60,7 +77,12 @@ class SyncReport:
     def changed(self) -> bool:
         """Whether the registry changed."""
         return bool(
-            self.added or self.updated or self.unavailable or self.broken or self.default_changed
+            self.added
+            or self.updated
+            or self.unavailable
+            or self.broken
+            or self.kept
+            or self.default_changed
         )
 
     def lines(self) -> list[str]:
@@ -69,7 +91,8 @@ class SyncReport:
         lines = [f"Synced {self.store} at revision {head}."]
         lines += [f"  added: {name}" for name in self.added]
         lines += [f"  updated: {name}" for name in self.updated]
-        lines += [f"  broken: {name}" for name in self.broken]
+        lines += [f"  broken: {name} ({self.reasons.get(name, '?')})" for name in self.broken]
+        lines += [f"  kept last good revision: {name} ({why})" for name, why in self.kept.items()]
         lines += [f"  marked unavailable: {name}" for name in self.unavailable]
         if self.default_changed:
             lines.append(f"  default: {self.default}")
@@ -90,28 +113,52 @@ class _Seen:
     problem: str = ""
 
 
+def _recorded_checksums(store: ModelStore, snapshot: Snapshot) -> dict[str, str]:
+    """The SHA-256 the model card recorded at push time, per weights file ({} without a card)."""
+    if CARD_FILENAME not in snapshot.files:
+        return {}
+    try:
+        text = store.fetch(CARD_FILENAME, snapshot.revision).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return card_checksums(text)
+
+
 def _read_models(store: ModelStore, snapshot: Snapshot) -> list[_Seen]:
-    """Fetch metadata and weights of every model at `snapshot` (all I/O before the transaction)."""
+    """Fetch metadata and weights of every model at `snapshot` (all I/O before the transaction).
+
+    A model's `sha256` field is the recorded reference (store, else card), so the registry never
+    takes the checksum of damaged bytes; the download's own checksum is compared with it.
+    """
+    carded = _recorded_checksums(store, snapshot)
     seen: list[_Seen] = []
     for name in model_names(snapshot):
         weights_name = name + WEIGHTS_SUFFIX
         info = snapshot.files[weights_name]
         problem = ""
         metadata: ModelMetadata | None = None
-        try:
-            metadata = read_metadata(store.fetch(name + METADATA_SUFFIX, snapshot.revision))
-        except ModelFileError as exc:
-            problem = f"{name}{METADATA_SUFFIX} is invalid: {exc}"
+        metadata_path = store.fetch(name + METADATA_SUFFIX, snapshot.revision)
+        expected_metadata = snapshot.files[name + METADATA_SUFFIX].sha256
+        if expected_metadata is not None and sha256_file(metadata_path) != expected_metadata:
+            problem = (
+                f"checksum mismatch: {name}{METADATA_SUFFIX} at revision "
+                f"{snapshot.revision[:12]} differs from the SHA-256 recorded when it was pushed"
+            )
+        else:
+            try:
+                metadata = read_metadata(metadata_path)
+            except ModelFileError as exc:
+                problem = f"{name}{METADATA_SUFFIX} is invalid: {exc}"
         weights = store.fetch(weights_name, snapshot.revision)
         sha256 = sha256_file(weights)
-        if info.sha256 is not None and info.sha256 != sha256:
-            # The store's own checksum (Hub LFS) is the reference: the download is corrupt.
+        reference = info.sha256 or carded.get(weights_name)
+        if reference is not None and reference != sha256:
             store.discard(weights_name, snapshot.revision)
             problem = problem or (
-                f"checksum mismatch: the download of {weights_name} has SHA-256 {sha256}, "
-                f"the store lists {info.sha256}"
+                f"checksum mismatch: {weights_name} at revision {snapshot.revision[:12]} has "
+                f"SHA-256 {sha256}, but {reference} was recorded when it was pushed"
             )
-            sha256 = info.sha256
+            sha256 = reference
         fields = mirror_fields(
             store,
             name,
@@ -125,16 +172,33 @@ def _read_models(store: ModelStore, snapshot: Snapshot) -> list[_Seen]:
 
 
 def _validate_weights(store: ModelStore, model: _Seen, revision: str) -> str:
-    """Why the model's files are unusable ("" when they load)."""
+    """Why the model's files are unusable ("" when they load and pass the probe)."""
     if model.problem:
         return model.problem
     try:
         metadata_path = store.fetch(model.fields["metadata_filename"], revision)
-        load_model(model.weights, metadata_path)
+        loaded = load_model(model.weights, metadata_path)
     except (ModelFileError, OSError) as exc:
         store.discard(model.fields["filename"], revision)
         return f"{model.fields['filename']} failed validation: {exc}"
+    problem = probe_problem(loaded.network)
+    if problem:
+        store.discard(model.fields["filename"], revision)
+        return f"{model.fields['filename']} {problem}"
     return ""
+
+
+def _still_good(entry: RegisteredModel) -> bool:
+    """Whether `entry`'s recorded revision still verifies (checksum, load, probe)."""
+    from registry.services import load_network  # services imports this module
+
+    if entry.status != Status.AVAILABLE or not entry.sha256:
+        return False
+    try:
+        load_network(entry, mark_broken=False, wait=True)
+    except RegistryError:
+        return False
+    return True
 
 
 def _differs(entry: RegisteredModel, fields: dict[str, Any]) -> bool:
@@ -143,12 +207,18 @@ def _differs(entry: RegisteredModel, fields: dict[str, Any]) -> bool:
 
 @dataclass
 class _Plan:
-    """What a sync does to one model of the store."""
+    """What a sync does to one model of the store.
+
+    `keep` means: the store's files failed, the row keeps its last good record (fields and
+    revision untouched) and only its status changes (broken, or still available when `kept`).
+    """
 
     model: _Seen
     entry: RegisteredModel | None
     changed: bool = False
     problem: str = ""
+    keep: bool = False
+    kept: bool = False
 
 
 def _plan(
@@ -157,57 +227,89 @@ def _plan(
     """Decide (and validate the files of) a new, changed, reappeared or broken model."""
     if entry is None:
         return _Plan(model, None, problem=_validate_weights(store, model, revision or ""))
+    problem = model.problem
     if (
-        entry.revision == revision
+        not problem
+        and entry.revision == revision
         and entry.sha256
         and entry.sha256 != model.fields["sha256"]
         and entry.store == model.fields["store"]
         and entry.repo == model.fields["repo"]
     ):
-        # Same commit, other bytes: the download is corrupt, not a new version of the model.
+        # Same commit, other bytes (a store that records no checksum): the download is corrupt.
         store.discard(model.fields["filename"], revision)
-        model.fields["sha256"] = entry.sha256
-        reason = (
+        problem = (
             f"checksum mismatch: {entry.filename} at revision {revision[:12]} does not have the "
             f"recorded SHA-256 {entry.sha256}"
         )
-        return _Plan(model, entry, changed=entry.status != Status.BROKEN, problem=reason)
-    if _differs(entry, model.fields) or entry.status != Status.AVAILABLE:
+    if not problem and (_differs(entry, model.fields) or entry.status != Status.AVAILABLE):
         # Changed, reappeared, or broken before: (re)validate; a repaired model is available again.
         problem = _validate_weights(store, model, revision or "")
-        status = Status.BROKEN if problem else Status.AVAILABLE
-        changed = _differs(entry, model.fields) or entry.status != status
-        return _Plan(model, entry, changed=changed, problem=problem)
-    return _Plan(model, entry)
+        if not problem:
+            return _Plan(model, entry, changed=True)
+    if not problem:
+        return _Plan(model, entry)
+    if _still_good(entry):
+        return _Plan(model, entry, changed=True, problem=problem, keep=True, kept=True)
+    changed = entry.status != Status.BROKEN or entry.status_reason != problem
+    return _Plan(model, entry, changed=changed, problem=problem, keep=True)
 
 
-def sync_models(store: ModelStore | None = None) -> SyncReport:
+def sync_models(store: ModelStore | None = None, *, deadline: float | None = None) -> SyncReport:
     """Mirror the store's models into the registry (idempotent; never deletes a row).
 
-    New models are added, changed ones updated (new or changed files are validated: a failing one
-    is marked broken), models no longer in the store are marked unavailable (the default stays the
-    default). When no default exists, `DEFAULT_MODEL` (else the most accurate model) becomes it.
+    New models are added, changed ones updated (new or changed files are verified and validated:
+    a failing model keeps its last good record, see the module docstring), models no longer in
+    the store are marked unavailable (the default stays the default). When no default exists,
+    `DEFAULT_MODEL` (else the most accurate model) becomes it.
+
+    Args:
+        store: The store (default: the configured one).
+        deadline: Seconds the whole sync may spend on the store (default `HIPPO_HUB_DEADLINE`).
 
     Raises:
-        StoreError: The store cannot be read (unreachable, token rejected, repository missing);
-            the registry is unchanged.
+        StoreError: The store cannot be read (unreachable, token rejected, repository missing,
+            the deadline passed); the registry is unchanged.
     """
     store = store or get_store()
-    snapshot = store.snapshot()
-    if snapshot is None and isinstance(store, HubStore):
-        raise StoreError(f"repository {store.repo} does not exist on the Hub: push a model first")
-    report = SyncReport(store=f"{store.kind} {store.repo}")
-    seen = _read_models(store, snapshot) if snapshot is not None else []
-    report.revision = snapshot.revision if snapshot is not None else None
-    existing = {entry.name: entry for entry in RegisteredModel.objects.all()}
+    with hub_operation(f"syncing {store.repo}", deadline):
+        snapshot = store.snapshot()
+        if snapshot is None and isinstance(store, HubStore):
+            raise StoreError(
+                f"repository {store.repo} does not exist on the Hub: push a model first"
+            )
+        seen = _read_models(store, snapshot) if snapshot is not None else []
+        revision = snapshot.revision if snapshot is not None else None
+        existing = {entry.name: entry for entry in RegisteredModel.objects.all()}
+        # Files are validated before the transaction, so the database is never locked during I/O.
+        plans = [_plan(store, model, existing.get(model.name), revision) for model in seen]
+    report = SyncReport(store=f"{store.kind} {store.repo}", revision=revision)
+    _apply(store, report, plans, existing, seen)
+    default = RegisteredModel.objects.filter(is_default=True).first()
+    report.default = default.name if default else None
+    logger.info("sync of %s: %s", report.store, "; ".join(report.lines()))
+    for name in report.broken:
+        logger.warning("sync of %s: model %s is broken", report.store, name)
+    return report
 
-    # Files are validated before the transaction, so the database is never locked during I/O.
-    plans = [_plan(store, model, existing.get(model.name), report.revision) for model in seen]
 
+def _apply(
+    store: ModelStore,
+    report: SyncReport,
+    plans: list[_Plan],
+    existing: dict[str, RegisteredModel],
+    seen: list[_Seen],
+) -> None:
+    """Write the plans to the registry in one transaction."""
     now = timezone.now()
     with transaction.atomic():
         for plan in plans:
             model, entry = plan.model, plan.entry
+            if plan.keep and entry is not None:
+                _keep_last_good(report, plan, entry)
+                entry.synced_at = now
+                entry.save()
+                continue
             if entry is None:
                 description = model.metadata.description if model.metadata else ""
                 entry = RegisteredModel(name=model.name, description=description)
@@ -222,6 +324,7 @@ def sync_models(store: ModelStore | None = None) -> SyncReport:
                 entry.revision = report.revision or entry.revision
                 if plan.problem:
                     report.broken.append(model.name)
+                    report.reasons[model.name] = plan.problem
                 entry.status = Status.BROKEN if plan.problem else Status.AVAILABLE
                 entry.status_reason = plan.problem
             entry.synced_at = now
@@ -241,7 +344,20 @@ def sync_models(store: ModelStore | None = None) -> SyncReport:
 
         chosen = choose_initial_default(report.notes)
         report.default_changed = chosen is not None
-    default = RegisteredModel.objects.filter(is_default=True).first()
-    report.default = default.name if default else None
-    logger.info("sync of %s: %s", report.store, "; ".join(report.lines()))
-    return report
+
+
+def _keep_last_good(report: SyncReport, plan: _Plan, entry: RegisteredModel) -> None:
+    """Record a failed new version without touching the row's revision and checksum."""
+    at = (report.revision or "")[:12]
+    if plan.kept:
+        why = f"revision {at} failed: {plan.problem}; still serving revision {entry.revision[:12]}"
+        report.kept[entry.name] = why
+        entry.status_reason = why
+        return
+    if plan.changed:
+        report.broken.append(entry.name)
+        report.reasons[entry.name] = plan.problem
+    else:
+        report.unchanged.append(entry.name)
+    entry.status = Status.BROKEN
+    entry.status_reason = plan.problem

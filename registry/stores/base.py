@@ -61,8 +61,20 @@ class ModelStore(Protocol):
         """A local path holding `filename` as of `revision` (downloaded and cached if needed)."""
         ...
 
+    def cached(self, filename: str, revision: str) -> Path | None:
+        """A local copy of `filename` at `revision` if one exists already (never downloads)."""
+        ...
+
     def discard(self, filename: str, revision: str) -> None:
         """Forget any cached copy of `filename` at `revision` (after it failed verification)."""
+        ...
+
+    def ensure_repository(self, private: bool = False) -> None:
+        """Create the repository with a first (empty) commit if it does not exist yet.
+
+        So every push has a parent commit to build on, and two first pushes cannot overwrite
+        each other's model card (a commit whose parent moved is refused).
+        """
         ...
 
     def ensure_can_write(self) -> None:

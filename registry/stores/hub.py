@@ -1,9 +1,11 @@
 """A model store in one Hugging Face Hub model repository, through `huggingface_hub` only.
 
 Reads go through `hf_hub_download` at a pinned revision (a commit sha), so they use and fill the
-Hub cache; a push is one `create_commit`. Every error of `huggingface_hub` is translated into a
-`StoreError` whose message is redacted (the token never appears) and which is raised without the
-original exception attached, since HTTP errors may echo request headers.
+Hub cache; a push is one `create_commit`. Every call runs inside a `registry.hub_http` operation,
+so it has connect/read timeouts, a total deadline and a bounded number of retries. Every error of
+`huggingface_hub` is translated into a `StoreError` whose message is redacted (the token never
+appears) and which is raised without the original exception attached, since HTTP errors may echo
+request headers.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ from huggingface_hub.errors import (
 )
 
 from registry.errors import (
+    CommitConflict,
     StoreError,
     StoreUnreachable,
     TokenMissing,
     TokenRejected,
     redact,
 )
+from registry.hub_http import current_operation, describe_failure, hub_operation
 from registry.stores.base import FileContent, Snapshot, StoredFile
 
 T = TypeVar("T")
@@ -121,6 +125,13 @@ class HubStore:
         )
         return Path(path)
 
+    def cached(self, filename: str, revision: str) -> Path | None:
+        """The cached copy of `filename` at `revision`, or None (never makes a request)."""
+        found = try_to_load_from_cache(
+            self.repo, filename, cache_dir=self.cache_dir, revision=revision
+        )
+        return Path(found) if isinstance(found, str) and Path(found).is_file() else None
+
     def discard(self, filename: str, revision: str) -> None:
         """Delete the cached copy (snapshot link and blob) so the next read downloads again."""
         cached = try_to_load_from_cache(
@@ -133,6 +144,16 @@ class HubStore:
         pointer.unlink(missing_ok=True)
         if blob != pointer:
             blob.unlink(missing_ok=True)
+
+    def ensure_repository(self, private: bool = False) -> None:
+        """`create_repo(exist_ok=True)`: the Hub gives a new repository its first commit."""
+        self.ensure_can_write()
+        self._call(
+            "creating the repository",
+            lambda: self._api.create_repo(
+                self.repo, token=self._token, private=private, exist_ok=True
+            ),
+        )
 
     def commit(
         self,
@@ -190,9 +211,23 @@ class HubStore:
         The translated error is raised outside the `except` blocks, so it does not even keep the
         original exception as its context.
         """
+        with hub_operation(action) as operation:
+            stopped = operation.why_stopped()
+            if stopped:
+                raise StoreUnreachable(
+                    f"cannot reach the Hugging Face Hub at {self._where}: {stopped} "
+                    f"(before {action})"
+                )
+            return self._translated(action, call)
+
+    def _translated(self, action: str, call: Callable[[], T]) -> T:
         error: StoreError
         try:
             return call()
+        except LocalEntryNotFoundError:
+            # huggingface_hub raises this when the Hub could not be asked and the cache has no
+            # copy: the Hub was unreachable, no file is known to be missing.
+            error = self._unreachable(action, None)
         except RepositoryNotFoundError:
             error = _RepoMissing(
                 f"repository {self.repo} not found on {self._where} (or it is private and "
@@ -207,18 +242,31 @@ class HubStore:
             if status in (401, 403):
                 error = self._token_rejected(exc, action)
             elif status == 412:
-                error = StoreError(
+                error = CommitConflict(
                     f"{self.repo} changed on the Hub while {action}; nothing was written, try again"
                 )
             else:
                 detail = self._redact(str(exc).strip().splitlines()[0] if str(exc) else "")
                 error = StoreError(f"the Hub answered HTTP {status} while {action}: {detail}")
-        except (httpx2.TransportError, OfflineModeIsEnabled, LocalEntryNotFoundError) as exc:
-            error = StoreUnreachable(
-                f"cannot reach the Hugging Face Hub at {self._where} while {action} "
-                f"({type(exc).__name__}); check the network and HF_ENDPOINT"
-            )
+        except (httpx2.TransportError, OfflineModeIsEnabled) as exc:
+            error = self._unreachable(action, exc)
         raise error from None
+
+    def _unreachable(self, action: str, exc: BaseException | None) -> StoreUnreachable:
+        """Say what actually happened: the operation's last failure, or the exception's kind."""
+        operation = current_operation()
+        if isinstance(exc, OfflineModeIsEnabled):
+            what = "offline mode is enabled (HF_HUB_OFFLINE)"
+        elif operation is not None and (operation.why_stopped() or operation.last_error):
+            what = operation.why_stopped() or operation.last_error
+        elif exc is not None:
+            what = describe_failure(exc)
+        else:
+            what = "the request failed"
+        return StoreUnreachable(
+            f"cannot reach the Hugging Face Hub at {self._where} while {action}: {what}; "
+            "check the network and HF_ENDPOINT"
+        )
 
     def _token_rejected(self, exc: HfHubHTTPError, action: str) -> StoreError:
         status = _status(exc)

@@ -2,21 +2,30 @@
 
 Layout::
 
-    <root>/refs/main              the current revision id
-    <root>/revisions/<revision>/  every file of the repository as of that revision
-    <root>/.lock                  serialises commits
+    <root>/refs/main                           the current revision id
+    <root>/revisions/<revision>/               every file of the repository as of that revision
+    <root>/revisions/<revision>/.manifest.json size and SHA-256 of each file, recorded at commit
+    <root>/.lock                               serialises commits
 
-A commit builds the new revision in a temporary folder (unchanged files are hard links to the
-previous revision, so revisions cost little), renames it into place, then moves `refs/main` with
-`os.replace`: readers see the old revision or the new one, never a partial one.
+A commit builds the new revision in a temporary folder, renames it into place, then moves
+`refs/main` with `os.replace`: readers see the old revision or the new one, never a partial one.
+
+Revisions never share a file: unchanged files are copied (not hard-linked), and made read-only,
+so bytes overwritten in one revision cannot change another. The manifest is the reference
+checksum, like the Hub's LFS pointers: a new file's SHA-256 is computed from the bytes committed,
+an unchanged file keeps the value recorded when it was first committed (it is never recomputed
+from a copy that may have been damaged since), so a damaged file is detected in every later
+revision. A commit first removes staging folders left by a killed commit (it holds the lock, so
+no other commit can be using them).
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
+import json
 import shutil
+import stat
 import tempfile
 import time
 import uuid
@@ -24,8 +33,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
-from registry.errors import StoreError
+from nn_core.model_files import sha256_file
+from registry.errors import CommitConflict, StoreError
 from registry.stores.base import FileContent, Snapshot, StoredFile
+
+MANIFEST = ".manifest.json"
+"""The file of a revision folder holding `{path: {"size", "sha256"}}` of its files."""
+STAGING_PREFIX = ".tmp-"
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
 def _check_repo_path(filename: str) -> PurePosixPath:
@@ -81,22 +96,39 @@ class LocalStore:
         if revision is None:
             return None
         folder = self._revision_dir(revision)
-        files = {
-            path.relative_to(folder).as_posix(): StoredFile(size=path.stat().st_size)
-            for path in sorted(folder.rglob("*"))
-            if path.is_file()
-        }
+        recorded = _read_manifest(folder)
+        files = {}
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if not path.is_file() or name == MANIFEST:
+                continue
+            checksum = recorded.get(name, {}).get("sha256")
+            files[name] = StoredFile(
+                size=path.stat().st_size, sha256=checksum if isinstance(checksum, str) else None
+            )
         return Snapshot(revision=revision, files=files)
 
     def fetch(self, filename: str, revision: str) -> Path:
         """The file itself, inside its revision folder (nothing is copied)."""
         path = self._revision_dir(revision) / _check_repo_path(filename)
-        if not path.is_file():
+        if not path.is_file() or filename == MANIFEST:
             raise StoreError(f"{filename} does not exist at revision {revision} of {self.root}")
         return path
 
+    def cached(self, filename: str, revision: str) -> Path | None:
+        """The file itself (a local store is always "cached"), or None when it is missing."""
+        try:
+            return self.fetch(filename, revision)
+        except StoreError:
+            return None
+
     def discard(self, filename: str, revision: str) -> None:
         """Nothing to do: the local store has no cache, its files are the originals."""
+
+    def ensure_repository(self, private: bool = False) -> None:
+        """Commit an empty first revision when the store has none (like the Hub's create_repo)."""
+        if self.head() is None:
+            self.commit({}, "Create the model store")
 
     def ensure_can_write(self) -> None:
         """A local folder needs no credentials."""
@@ -122,35 +154,42 @@ class LocalStore:
         """Create a revision with `files` added, replaced or deleted; move `refs/main` to it."""
         paths = {name: _check_repo_path(name) for name in files}
         with self._locked():
+            self._remove_stale_staging()
             head = self.head()
             if parent is not None and parent != head:
-                raise StoreError(
+                raise CommitConflict(
                     f"the local store moved from {parent} to {head} meanwhile; nothing was written"
                 )
             self._revisions.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self._revisions))
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self._revisions))
             try:
+                manifest: dict[str, dict[str, object]] = {}
                 if head is not None:
-                    _link_tree(self._revision_dir(head), staging)
+                    manifest = _copy_revision(self._revision_dir(head), staging, skip=set(files))
                 digest = hashlib.sha1(usedforsecurity=False)
                 digest.update(f"{head}\n{message}\n{time.time_ns()}\n{uuid.uuid4()}\n".encode())
                 for name, content in sorted(files.items()):
                     target = staging / paths[name]
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    # Unlink first: the old file is a hard link shared with the previous revision.
-                    target.unlink(missing_ok=True)
                     if content is None:
+                        manifest.pop(name, None)
                         digest.update(name.encode() + b"\0deleted\n")
                         continue
                     if isinstance(content, bytes):
                         target.write_bytes(content)
                     else:
                         shutil.copyfile(content, target)
-                    digest.update(name.encode() + b"\0" + _sha256(target).encode() + b"\n")
+                    checksum = sha256_file(target)
+                    manifest[name] = {"size": target.stat().st_size, "sha256": checksum}
+                    target.chmod(READ_ONLY)
+                    digest.update(name.encode() + b"\0" + checksum.encode() + b"\n")
+                manifest_path = staging / MANIFEST
+                manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+                manifest_path.chmod(READ_ONLY)
                 revision = digest.hexdigest()
                 staging.replace(self._revisions / revision)
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                _remove_tree(staging)
                 raise
             self._ref.parent.mkdir(parents=True, exist_ok=True)
             ref_tmp = self._ref.with_name(f".main-{uuid.uuid4().hex}")
@@ -158,23 +197,48 @@ class LocalStore:
             ref_tmp.replace(self._ref)
         return revision
 
+    def _remove_stale_staging(self) -> None:
+        """Delete what a killed commit left behind (called with the lock held)."""
+        if self._revisions.is_dir():
+            for leftover in self._revisions.glob(STAGING_PREFIX + "*"):
+                _remove_tree(leftover)
+        if self._ref.parent.is_dir():
+            for leftover in self._ref.parent.glob(".main-*"):
+                leftover.unlink(missing_ok=True)
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Mirror `source` into `target` with hard links (copies where links are not possible)."""
+
+def _read_manifest(folder: Path) -> dict[str, dict[str, object]]:
+    """The manifest of a revision folder ({} for revisions committed before manifests)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _copy_revision(source: Path, target: Path, skip: set[str]) -> dict[str, dict[str, object]]:
+    """Copy `source`'s files (but `skip`) into `target`, read-only; return their manifest.
+
+    The recorded checksums are carried over as they are (see the module docstring); a file of an
+    old revision without a manifest gets its current SHA-256.
+    """
+    recorded = _read_manifest(source)
+    manifest: dict[str, dict[str, object]] = {}
     for path in source.rglob("*"):
-        if not path.is_file():
+        name = path.relative_to(source).as_posix()
+        if not path.is_file() or name == MANIFEST or name in skip:
             continue
-        destination = target / path.relative_to(source)
+        destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, destination)
-        except OSError:
-            shutil.copy2(path, destination)
+        shutil.copyfile(path, destination)
+        destination.chmod(READ_ONLY)
+        manifest[name] = recorded.get(name) or {
+            "size": destination.stat().st_size,
+            "sha256": sha256_file(destination),
+        }
+    return manifest
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _remove_tree(folder: Path) -> None:
+    """Delete a staging folder (read-only files go too: unlinking needs the folder's permission)."""
+    shutil.rmtree(folder, ignore_errors=True)

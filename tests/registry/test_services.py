@@ -170,7 +170,7 @@ def test_corrupt_file_is_flagged_broken_and_the_default_stays(
     corrupt_in_store(store_env, other)
 
     with pytest.raises(ModelBroken, match="checksum mismatch"):
-        services.load_network(other)
+        services.load_network(other, wait=True)
 
     other.refresh_from_db()
     assert other.status == Status.BROKEN
@@ -204,7 +204,7 @@ def test_sync_checks_downloads_against_the_hub_checksum(
 
     assert report.broken == ["tiny-a"]
     broken = RegisteredModel.objects.get(name="tiny-a")
-    assert "the store lists" in broken.status_reason
+    assert "recorded when it was pushed" in broken.status_reason
     assert broken.sha256 == entry.sha256  # the store's checksum is kept as the reference
     assert report.default is None  # a broken model never becomes the default
     cached = try_to_load_from_cache(
