@@ -230,7 +230,7 @@ def model_detail(name: str) -> dict[str, Any]:
     Raises:
         ModelNotFound: No enabled model has that name.
     """
-    entry = registry.list_enabled_models().filter(name=name).first()
+    entry = registry.list_enabled_models().named(name).first()
     if entry is None:
         raise ModelNotFound(f"No model named {name!r}.")
     metrics = dict(entry.metrics or {})

@@ -24,7 +24,7 @@ from tests.api.asgi_client import django_app
 from tests.api.helpers import digit_pixels, pixels_of
 from tests.api.lean_paths import PATHS
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 ASGI = PATHS["asgi"]

@@ -25,7 +25,7 @@ from registry.services import make_default
 from tests.api.helpers import digit_pixels, pixels_of
 from tests.api.lean_paths import PATHS, Answer, LeanApp, LeanPath
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(params=sorted(PATHS))

@@ -1,6 +1,6 @@
 """The model row is reused only while the SQLite files are unchanged; a new default is seen at once.
 
-The test database is in memory (never memoised), so these tests copy it, with its rows, into a
+The test database is in memory (never memoised) or PostgreSQL, so these tests copy its rows into a
 real SQLite file in `tmp_path` and point this thread's `default` connection at that file. Changes
 are made the way production makes them: `registry.services.make_default`, and a raw ORM update
 from another thread with its own connection (as another worker would).
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.utils import load_backend
 from django.test.utils import CaptureQueriesContext
 
 from inference.resolver import ROWS, resolve_network
@@ -27,13 +28,16 @@ from registry.models import RegisteredModel
 from registry.services import make_default
 
 pytestmark = pytest.mark.django_db(transaction=True)
+SQLITE = "django.db.backends.sqlite3"
 
 
 @contextlib.contextmanager
 def file_connection(path: Path) -> Iterator[BaseDatabaseWrapper]:
     """Point this thread's `default` connection at the SQLite file `path` for the block."""
     original = connections["default"]
-    wrapper = type(original)({**original.settings_dict, "NAME": str(path)}, "default")
+    sqlite = load_backend("django.db.backends.sqlite3").DatabaseWrapper
+    settings_dict = {**original.settings_dict, "ENGINE": SQLITE, "NAME": str(path), "OPTIONS": {}}
+    wrapper = sqlite(settings_dict, "default")
     connections["default"] = wrapper
     try:
         yield wrapper
@@ -50,16 +54,28 @@ def backdate(path: Path, seconds: float = 10.0) -> None:
 
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[tuple[Path, BaseDatabaseWrapper]]:
-    """The test database, rows included, copied to a file this thread's connection now uses."""
+    """The test database's model rows, copied to a SQLite file this thread's connection now uses.
+
+    On SQLite the whole test database is copied; on another engine (the PostgreSQL pass) the file
+    gets the registry's table and the same rows.
+    """
     path = tmp_path / "hippo.sqlite3"
     source = connections["default"]
-    source.ensure_connection()
-    target = sqlite3.connect(path)
-    source.connection.backup(target)
-    target.close()
     ROWS.clear()
-    with file_connection(path) as connection:
-        yield path, connection
+    if source.vendor == "sqlite":
+        source.ensure_connection()
+        target = sqlite3.connect(path)
+        source.connection.backup(target)
+        target.close()
+        with file_connection(path) as connection:
+            yield path, connection
+    else:
+        rows = list(RegisteredModel.objects.all())
+        with file_connection(path) as connection:
+            with connection.schema_editor() as editor:
+                editor.create_model(RegisteredModel)
+            RegisteredModel.objects.bulk_create(rows)
+            yield path, connection
     ROWS.clear()
 
 
