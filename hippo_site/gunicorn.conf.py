@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,15 @@ from dotenv import load_dotenv
 # variables win), so read it here too: Django's settings load it only later, in the workers.
 load_dotenv(Path(__file__).resolve().parent.parent / ".env", override=False)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# Refuse to start without DJANGO_SECRET_KEY (unless DJANGO_DEBUG=true) here, in the master, with
+# one message: failing later in every worker's settings import would print a traceback per worker.
+# Read with the settings' own functions; the project root is not yet on sys.path when gunicorn
+# reads this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hippo_site.env import env_bool, require_secret_key  # noqa: E402
+
+require_secret_key(env_bool("DJANGO_DEBUG", default=False))
 
 bind = os.environ.get("HIPPO_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

@@ -26,6 +26,7 @@ import orjson
 from corsheaders.conf import conf as cors_conf
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from django.utils.csp import build_policy
 
 from inference import services
 from inference.pixels import parse_batch, parse_pixels
@@ -69,6 +70,13 @@ def response_headers() -> list[tuple[str, str]]:
             headers.append(
                 ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY)
             )
+    policy_config: dict[str, Any] = settings.SECURE_CSP
+    if (
+        "django.middleware.csp.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
+        and policy_config
+    ):
+        # No nonce: a JSON answer has no inline script to allow.
+        headers.append(("Content-Security-Policy", build_policy(policy_config)))
     return headers
 
 

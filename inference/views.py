@@ -30,6 +30,7 @@ from inference.images import decode_data_url, max_image_bytes
 from inference.parsers import JSONParser
 from inference.schema import (
     BODY_ERRORS,
+    EXAMPLE_IMAGE_DATA_URL,
     EXAMPLE_MODEL,
     EXAMPLE_PIXELS,
     EXAMPLE_PREDICTION,
@@ -147,12 +148,11 @@ class PredictImageView(ApiView):
             **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
         },
         examples=[
+            # The first example is what Swagger UI's try-it-out sends: the default model.
+            example("A data: URL", {"image": EXAMPLE_IMAGE_DATA_URL}, request=True),
             example(
-                "A data: URL",
-                {
-                    "image": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA...",
-                    "model": EXAMPLE_MODEL,
-                },
+                "A data: URL, named model",
+                {"image": EXAMPLE_IMAGE_DATA_URL, "model": EXAMPLE_MODEL},
                 request=True,
             ),
             example(
