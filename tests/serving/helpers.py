@@ -24,6 +24,7 @@ import dj_database_url
 import psycopg
 import requests
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from bench.api_throughput import ROOT, hippo_environment
 from bench.servers import free_port, running, wait_until_up
@@ -44,20 +45,19 @@ def postgres_database(url: str) -> Iterator[str]:
     """A new, empty database on the PostgreSQL server of `url`; its URL; dropped afterwards."""
     config = dj_database_url.parse(url)
     name = f"hippo_serving_{secrets.token_hex(4)}"
-    connect = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "dbname": config.get("NAME"),
-        "autocommit": True,
-    }
-    with psycopg.connect(**connect) as admin:
+    conninfo = make_conninfo(
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        dbname=config.get("NAME"),
+    )
+    with psycopg.connect(conninfo, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(**connect) as admin:
+        with psycopg.connect(conninfo, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 

@@ -53,7 +53,7 @@ def test_redoc_loads_its_bundle_with_a_local_logo(client: Client) -> None:
     bundle = client.get("/redoc/redoc.standalone.js")
     assert bundle.status_code == 200
     assert bundle["Content-Type"].startswith("text/javascript")
-    body = b"".join(bundle.streaming_content) if bundle.streaming else bundle.content
+    body = bundle.content
     assert REDOC_CDN_LOGO.encode() not in body
     assert b"/static/docs/redoc-logo-mini.svg" in body
     assert client.get("/static/docs/redoc-logo-mini.svg").status_code == 200
