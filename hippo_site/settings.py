@@ -136,6 +136,10 @@ SPECTACULAR_SETTINGS = {
     # Offline: no validator badge fetched from validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "inference.schema.state_request_constraints",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ModelStatusEnum": "inference.serializers.MODEL_STATUSES",
         "ReadinessStatusEnum": "inference.serializers.READINESS_STATUSES",

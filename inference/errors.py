@@ -155,6 +155,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 HTTP_STATUS_CODES: dict[str, int] = {
     "invalid_input": status.HTTP_400_BAD_REQUEST,
     "malformed_json": status.HTTP_400_BAD_REQUEST,
+    "malformed_multipart": status.HTTP_400_BAD_REQUEST,
     "model_not_found": status.HTTP_404_NOT_FOUND,
     "no_default_model": status.HTTP_404_NOT_FOUND,
     "not_found": status.HTTP_404_NOT_FOUND,

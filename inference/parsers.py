@@ -14,7 +14,7 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from inference.errors import payload_too_large
+from inference.errors import ApiError, payload_too_large
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -71,3 +71,28 @@ class JSONParser(parsers.JSONParser):
         except (ValueError, RecursionError) as exc:
             # UnicodeDecodeError is a ValueError too.
             raise ParseError(str(exc)) from None
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser; its parse errors are `malformed_multipart`, not `malformed_json`."""
+
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Parse a multipart/form-data body.
+
+        Raises:
+            ApiError: 400 `malformed_multipart` when the body is not valid multipart.
+        """
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError as exc:
+            detail = str(exc.detail).removeprefix("Multipart form parse error - ")
+            raise ApiError(
+                400,
+                "malformed_multipart",
+                f"The multipart/form-data body could not be parsed: {detail}",
+            ) from None

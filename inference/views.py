@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
 )
-from rest_framework import parsers
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,7 +26,7 @@ from rest_framework.views import APIView
 from inference import services
 from inference.errors import invalid_input, payload_too_large
 from inference.images import decode_data_url, max_image_bytes
-from inference.parsers import JSONParser
+from inference.parsers import JSONParser, MultiPartParser
 from inference.schema import (
     BODY_ERRORS,
     EXAMPLE_IMAGE_DATA_URL,
@@ -128,7 +127,7 @@ class PredictView(ApiView):
 class PredictImageView(ApiView):
     """`POST /predict/image`: a PNG/JPEG of any size and polarity, as a file or a data: URL."""
 
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser, parsers.MultiPartParser]
+    parser_classes: Sequence[type[BaseParser]] = [JSONParser, MultiPartParser]
 
     @extend_schema(
         operation_id="predict_image",
@@ -145,7 +144,7 @@ class PredictImageView(ApiView):
         },
         responses={
             200: ImagePredictResponseSerializer,
-            **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
+            **error_responses(*BODY_ERRORS, "malformed_multipart", *MODEL_ERRORS),
         },
         examples=[
             # The first example is what Swagger UI's try-it-out sends: the default model.
