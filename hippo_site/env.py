@@ -12,7 +12,7 @@ import sys
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -21,9 +21,13 @@ def env_str(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    """Return the variable as a boolean (1/0, true/false, yes/no, on/off)."""
+    """Return the variable as a boolean (1/0, true/false, yes/no, on/off); unset or empty: default.
+
+    Empty counts as unset because `.env.example` lists variables with empty values, meaning "the
+    default" (e.g. DJANGO_SSL_REDIRECT, whose default follows DJANGO_HTTPS).
+    """
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():
         return default
     value = raw.strip().lower()
     if value in _TRUE:

@@ -92,6 +92,22 @@ def test_check_deploy_is_clean_in_the_documented_production_environment(tmp_path
     assert "System check identified no issues (0 silenced)." in done.stdout
 
 
+def test_empty_values_as_in_env_example_mean_the_defaults(tmp_path: Path) -> None:
+    empty = {
+        name: ""
+        for name in (
+            "DJANGO_SSL_REDIRECT",
+            "DJANGO_HSTS_SECONDS",
+            "DJANGO_HSTS_INCLUDE_SUBDOMAINS",
+            "DJANGO_HSTS_PRELOAD",
+            "DJANGO_SECURE_COOKIES",
+        )
+    }
+    env = clean_env(tmp_path, **PRODUCTION, **empty, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    done = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_check_deploy_warns_without_https(tmp_path: Path) -> None:
     env = clean_env(tmp_path, **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     env["DJANGO_HTTPS"] = "false"
