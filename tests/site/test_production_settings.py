@@ -93,16 +93,16 @@ def test_check_deploy_is_clean_in_the_documented_production_environment(tmp_path
 
 
 def test_empty_values_as_in_env_example_mean_the_defaults(tmp_path: Path) -> None:
-    empty = {
-        name: ""
-        for name in (
+    empty = dict.fromkeys(
+        (
             "DJANGO_SSL_REDIRECT",
             "DJANGO_HSTS_SECONDS",
             "DJANGO_HSTS_INCLUDE_SUBDOMAINS",
             "DJANGO_HSTS_PRELOAD",
             "DJANGO_SECURE_COOKIES",
-        )
-    }
+        ),
+        "",
+    )
     env = clean_env(tmp_path, **PRODUCTION, **empty, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     done = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert done.returncode == 0, done.stdout + done.stderr
