@@ -74,6 +74,7 @@ def test_two_instances_on_one_postgresql_database(tmp_path: Path) -> None:
             switch_under_load(admin.url, serving.url, project)
 
 
+@pytest.mark.own_sqlite
 def test_one_instance_with_two_workers_on_sqlite(tmp_path: Path) -> None:
     project = make_project(tmp_path)  # the SQLite file in the project's data directory
     assert "DATABASE_URL" not in project.env

@@ -16,7 +16,7 @@ from bench.api_throughput import ROOT, hippo_environment
 from bench.servers import free_port, running, wait_until_up
 from tests.serving.helpers import CONFIG, GUNICORN, TIMEOUT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import requests
 from tests.api.helpers import digit_pixels
 from tests.serving.helpers import TIMEOUT, Load, gunicorn, make_project
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 CLIENTS = 4
 FRESH_CONNECTIONS = 200

@@ -55,6 +55,7 @@ def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.own_sqlite  # subprocesses with an environment of their own
 def test_manage_py_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     done = manage(clean_env(tmp_path, DJANGO_DEBUG="false"), "check")
     assert done.returncode == 1
@@ -62,6 +63,7 @@ def test_manage_py_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None
     assert done.stdout == ""
 
 
+@pytest.mark.own_sqlite  # subprocesses with an environment of their own
 def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     port = free_port()
     env = clean_env(tmp_path, HIPPO_BIND=f"127.0.0.1:{port}")  # DJANGO_DEBUG unset: false
@@ -80,11 +82,13 @@ def test_gunicorn_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     assert "Booting worker" not in done.stderr
 
 
+@pytest.mark.own_sqlite  # subprocesses with an environment of their own
 def test_debug_runs_with_a_generated_key(tmp_path: Path) -> None:
     done = manage(clean_env(tmp_path, DJANGO_DEBUG="true"), "check")
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.own_sqlite  # subprocesses with an environment of their own
 def test_check_deploy_is_clean_in_the_documented_production_environment(tmp_path: Path) -> None:
     env = clean_env(tmp_path, **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     done = manage(env, "check", "--deploy", "--fail-level", "WARNING")
@@ -92,6 +96,7 @@ def test_check_deploy_is_clean_in_the_documented_production_environment(tmp_path
     assert "System check identified no issues (0 silenced)." in done.stdout
 
 
+@pytest.mark.own_sqlite  # subprocesses with an environment of their own
 def test_empty_values_as_in_env_example_mean_the_defaults(tmp_path: Path) -> None:
     empty = dict.fromkeys(
         (
@@ -108,6 +113,7 @@ def test_empty_values_as_in_env_example_mean_the_defaults(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.own_sqlite  # subprocesses with an environment of their own
 def test_check_deploy_warns_without_https(tmp_path: Path) -> None:
     env = clean_env(tmp_path, **PRODUCTION, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     env["DJANGO_HTTPS"] = "false"
