@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import requests
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
 from PIL import Image
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
@@ -183,10 +184,18 @@ def fast_server(transactional_db: None) -> Iterator[tuple[str, PredictFastPath]]
     """`PredictFastPath` in front of Django, served over real HTTP by wsgiref in a thread."""
     app = PredictFastPath(WSGIHandler())
     server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    def serve() -> None:
+        try:
+            server.serve_forever()
+        finally:  # the thread's database connection, or PostgreSQL keeps the test database busy
+            connections.close_all()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", app
     server.shutdown()
+    thread.join(timeout=10)
     server.server_close()
 
 
