@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,19 @@ load_dotenv(Path(__file__).resolve().parent.parent / ".env", override=False)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 wsgi_app = "hippo_site.wsgi:application"
+
+# Refuse to start without DJANGO_SECRET_KEY (unless DJANGO_DEBUG=true) here, in the master, with
+# one message: failing later in every worker's settings import would print a traceback per worker.
+# Read with the settings' own functions; the project root is not yet on sys.path when gunicorn
+# reads this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hippo_site.env import env_bool, require_secret_key  # noqa: E402
+from hippo_site.gunicorn_errors import install as install_json_errors  # noqa: E402
+
+require_secret_key(env_bool("DJANGO_DEBUG", default=False))
+# gunicorn's own refusals (414 request line, 431 headers, malformed HTTP) in the JSON envelope.
+install_json_errors()
+
 bind = os.environ.get("HIPPO_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = os.environ.get("HIPPO_WORKER_CLASS", "gthread")

@@ -6,17 +6,27 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from dotenv import load_dotenv
 
-from hippo_site.env import env_bool, env_int, env_list, env_str
+from hippo_site.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    proxy_ssl_header,
+    require_secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env", override=False)
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
-# A development server may run without a configured key; production refuses to start without one
-# (see hippo_site.checks). The generated key is never written anywhere.
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50)
+# Without DJANGO_DEBUG=true the key must come from the environment: a key generated per process
+# differs between workers (and machines), so sessions and CSRF tokens would fail at random. Only a
+# debug (development) process may fall back to a generated key, which is never written anywhere;
+# `make run` passes a key of its own (scripts/dev-env.sh).
+SECRET_KEY = require_secret_key(DEBUG) or secrets.token_urlsafe(50)
 SECRET_KEY_FROM_ENV = bool(env_str("DJANGO_SECRET_KEY"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -50,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 # Messages (the admin's) live in a cookie: the default fallback storage builds three storages
@@ -69,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -142,6 +154,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "inference.schema.forbid_unknown_fields",
+        "inference.schema.state_request_constraints",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ModelStatusEnum": "inference.serializers.MODEL_STATUSES",
@@ -206,7 +219,39 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
-if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
+# --- HTTPS (docs/DEPLOYMENT.md) ---
+# DJANGO_HTTPS=true: the site is reached over HTTPS only, directly or through a proxy or load
+# balancer that ends TLS. Then plain-HTTP requests are redirected (except the health probes, which
+# load balancers send over plain HTTP to the instance itself), cookies are HTTPS-only and browsers
+# are told to use HTTPS for a year (HSTS). Each part can be set on its own; behind a TLS-ending
+# proxy, DJANGO_SECURE_PROXY_SSL_HEADER names the header by which it says the client used HTTPS.
+HTTPS = env_bool("DJANGO_HTTPS", default=False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(env_str("DJANGO_SECURE_PROXY_SSL_HEADER"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Content-Security-Policy (Django's own middleware, on every response) ---
+# Everything comes from this origin: the demo page, Swagger UI and ReDoc are served from the
+# project's static files (drf-spectacular-sidecar), never from a CDN. Inline scripts run only with
+# the per-response nonce (the Swagger UI page's start-up script; Django's admin). Inline styles are
+# allowed: ReDoc (styled-components) and Swagger UI insert <style> elements at run time, which a
+# nonce cannot cover; styles cannot run code. ReDoc runs its search index in a blob: worker.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "worker-src": [CSP.SELF, "blob:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}

@@ -5,17 +5,21 @@ docs, the admin, and the demo page.
 """
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from django.views.generic import RedirectView
 
 from hippo_site.views import DemoView, SchemaView
-from inference.docs_views import RedocView
+from inference.docs_views import RedocView, SwaggerView, redoc_bundle_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin): the site's icon.
+    path("favicon.ico", RedirectView.as_view(url=static("demo/favicon.svg"), permanent=True)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/redoc.standalone.js", redoc_bundle_view, name="redoc-bundle"),
     path("", include("inference.urls")),
     path("", include("mnist_samples.urls")),
     path("", DemoView.as_view(), name="demo"),

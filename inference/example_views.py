@@ -6,23 +6,24 @@ demo page's confusion-matrix cells and "mistakes only" gallery, and reads MNIST 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from inference.examples import find_examples
-from inference.parsers import JSONParser
+from inference.queries import QuerySerializer
 from inference.schema import EXAMPLE_MODEL, EXAMPLE_PIXELS, error_responses, example
+from inference.views import ApiView
 from mnist_samples.serializers import DATASETS, MAX_COUNT, SampleSerializer
 
+MAX_OFFSET = 50_000
+"""The size of the largest split (train): no offset beyond it can match anything."""
 
-class ExamplesQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+
+class ExamplesQuerySerializer(QuerySerializer):
     """Query of `GET /models/{name}/examples`."""
 
     true = serializers.IntegerField(
@@ -39,7 +40,10 @@ class ExamplesQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
         min_value=1, max_value=MAX_COUNT, default=12, help_text="At most this many (1..100)."
     )
     offset = serializers.IntegerField(
-        min_value=0, default=0, help_text="Skip this many matches (they come in index order)."
+        min_value=0,
+        max_value=MAX_OFFSET,
+        default=0,
+        help_text="Skip this many matches (in index order); at most 50,000, the largest split.",
     )
     dataset = serializers.ChoiceField(
         choices=DATASETS, default="test", help_text="train, validation or test."
@@ -67,10 +71,8 @@ class ExamplesResponseSerializer(serializers.Serializer):  # type: ignore[type-a
     examples = ExampleSerializer(many=True)
 
 
-class ExamplesView(APIView):
+class ExamplesView(ApiView):
     """`GET /models/{name}/examples?true=3&predicted=5&count=12&dataset=test`."""
-
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
 
     @extend_schema(
         operation_id="models_examples",

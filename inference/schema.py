@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from collections import defaultdict
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from PIL import Image
 
 from inference.errors import HTTP_STATUS_CODES, error_body
 from inference.serializers import ErrorResponseSerializer
@@ -22,6 +26,20 @@ def _example_digit() -> list[float]:
 
 
 EXAMPLE_PIXELS = _example_digit()
+
+
+def _example_image_data_url() -> str:
+    """The example digit as a real 28x28 PNG (dark on light) in a `data:` URL, ~200 characters.
+
+    Swagger UI's try-it-out sends the example as it is, so it must decode and predict.
+    """
+    ink = bytes(round(255 * (1.0 - value)) for value in EXAMPLE_PIXELS)
+    buffer = io.BytesIO()
+    Image.frombytes("L", (28, 28), ink).save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+EXAMPLE_IMAGE_DATA_URL = _example_image_data_url()
 EXAMPLE_PROBABILITIES = [0.001, 0.981, 0.003, 0.002, 0.001, 0.001, 0.002, 0.004, 0.004, 0.001]
 EXAMPLE_MODEL = "mnist-784-100-10-relu"
 EXAMPLE_PREDICTION = {
@@ -60,6 +78,10 @@ _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
         "The request body is not valid JSON: Expecting value: line 1 column 12 (char 11)",
         {},
     ),
+    "malformed_multipart": (
+        "The multipart/form-data body could not be parsed: Invalid boundary in multipart: None",
+        {},
+    ),
     "model_not_found": ("No model named 'nope'.", {"model": ["No model named 'nope'."]}),
     "no_default_model": ("No default model is set; choose one in the admin.", {}),
     "model_unavailable": (
@@ -79,7 +101,7 @@ _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
 }
 
 _STATUS_DESCRIPTIONS = {
-    400: "Invalid input or malformed JSON",
+    400: "Invalid input, or a body that cannot be parsed",
     404: "Not found",
     405: "Method not allowed",
     406: "Only application/json (optionally with indent=N) can be produced",
@@ -143,4 +165,26 @@ def forbid_unknown_fields(
     for name in STRICT_REQUEST_COMPONENTS:
         if name in schemas:
             schemas[name]["additionalProperties"] = False
+    return result
+
+
+def state_request_constraints(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the request constraints serializers cannot express.
+
+    `POST /predict` takes exactly one of `pixels` and `batch` (both or neither is a 400), and a
+    batch holds at most HIPPO_PREDICT_BATCH_LIMIT images (a 413 beyond): both are stated in the
+    JSON Schema itself, so clients, Swagger UI and schema-driven fuzzers (schemathesis) know them.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    predict = schemas.get("PredictRequest")
+    if predict is not None:
+        predict["oneOf"] = [{"required": ["pixels"]}, {"required": ["batch"]}]
+        predict["properties"]["batch"]["maxItems"] = int(settings.HIPPO_PREDICT_BATCH_LIMIT)
+    # No field of the body is required on its own, so drf-spectacular leaves the body optional;
+    # without one the answer is a 400 like any body lacking both fields.
+    operation = result.get("paths", {}).get("/predict", {}).get("post")
+    if operation is not None and "requestBody" in operation:
+        operation["requestBody"]["required"] = True
     return result

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from inference.pixels import INPUT_SIZE, FloatArray, check_not_both, parse_batch, parse_pixels
+from inference.queries import QuerySerializer
 from inference.request_bodies import check_fields
 
 MODEL_NAME_MAX_LENGTH = 200
@@ -145,16 +146,21 @@ class BinaryQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
     model = model_field()
 
 
-class WeightsQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """Query of `GET /models/{name}/weights`."""
+class WeightsQuerySerializer(QuerySerializer):
+    """Query of `GET /models/{name}/weights` (an empty value, `?layer=`, is a 400)."""
 
     layer = serializers.IntegerField(
         min_value=0,
         default=0,
-        help_text="Layer l connects layer l to layer l+1 (0 = from the input).",
+        help_text="Layer l connects layer l to layer l+1 (0 = from the input). At most the "
+        "model's number of layers with parameters minus 1 (for a dense network `len(sizes) - 2`, "
+        "e.g. 1 for 784-100-10); a larger value is a 400 `invalid_input` naming the maximum.",
     )
     neuron = serializers.IntegerField(
-        min_value=0, required=False, help_text="One neuron of layer l+1: its incoming weights only."
+        min_value=0,
+        required=False,
+        help_text="One neuron of layer l+1: its incoming weights only. At most `sizes[l+1] - 1`; "
+        "a larger value is a 400 `invalid_input` naming the maximum.",
     )
 
 

@@ -36,6 +36,7 @@ from inference.parsers import JSONParser, NpyParser, OctetStreamParser
 from inference.request_bodies import pixels_input, predict_input
 from inference.schema import (
     BODY_ERRORS,
+    EXAMPLE_IMAGE_DATA_URL,
     EXAMPLE_MODEL,
     EXAMPLE_PIXELS,
     EXAMPLE_PREDICTION,
@@ -195,15 +196,14 @@ class PredictImageView(ApiView):
         },
         responses={
             200: ImagePredictResponseSerializer,
-            **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
+            **error_responses(*BODY_ERRORS, "malformed_multipart", *MODEL_ERRORS),
         },
         examples=[
+            # The first example is what Swagger UI's try-it-out sends: the default model.
+            example("A data: URL", {"image": EXAMPLE_IMAGE_DATA_URL}, request=True),
             example(
-                "A data: URL",
-                {
-                    "image": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA...",
-                    "model": EXAMPLE_MODEL,
-                },
+                "A data: URL, named model",
+                {"image": EXAMPLE_IMAGE_DATA_URL, "model": EXAMPLE_MODEL},
                 request=True,
             ),
             example(

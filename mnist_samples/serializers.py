@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from inference.queries import QuerySerializer
+
 DATASETS = ("train", "validation", "test")
 MAX_COUNT = 100
 
 
-class SamplesQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """Query of `GET /mnist/samples`."""
+class SamplesQuerySerializer(QuerySerializer):
+    """Query of `GET /mnist/samples` (an empty value, `?dataset=`, is a 400)."""
 
     count = serializers.IntegerField(
         min_value=1, max_value=MAX_COUNT, default=10, help_text="How many samples (1..100)."

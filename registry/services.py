@@ -18,7 +18,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 
 from nn_core.model_files import ModelFileError, load_model, sha256_file
 from nn_core.network import NeuralNetwork
@@ -33,7 +32,7 @@ from registry.errors import (
 from registry.hub_http import hub_operation
 from registry.integrity import probe_problem
 from registry.layout import MIRRORED_FIELDS
-from registry.models import RegisteredModel, Status, Store
+from registry.models import RegisteredModel, RegisteredModelQuerySet, Status, Store
 from registry.push import push_model
 from registry.stores import HubStore, LocalStore, ModelStore, hub_token
 from registry.sync import SyncReport, sync_models
@@ -57,7 +56,7 @@ logger = logging.getLogger(__name__)
 # --- reading the registry -----------------------------------------------------------------------
 
 
-def list_enabled_models() -> QuerySet[RegisteredModel]:
+def list_enabled_models() -> RegisteredModelQuerySet:
     """The enabled models (whatever their status), ordered by name."""
     return RegisteredModel.objects.filter(enabled=True).order_by("name")
 
@@ -100,7 +99,7 @@ def resolve_model(name: str | None) -> RegisteredModel:
     """
     if name is None:
         return _check_servable(get_default_model())
-    entry = RegisteredModel.objects.filter(name=name).first()
+    entry = RegisteredModel.objects.named(name).first()
     if entry is None:
         raise ModelNotFound(f"no model named '{name}'")
     return _check_servable(entry)

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.networks",
     "tests.fixtures.hub_server",
     "tests.fixtures.browser",
+    "tests.fixtures.postgres",
 ]
