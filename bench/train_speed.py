@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nn_core import network as network_module
+from nn_core import training_loop as training_loop_module
 from nn_core.mnist import MnistNotFoundError, MnistSplits, load_splits
 from nn_core.network import NeuralNetwork
 
@@ -282,7 +282,7 @@ def full_run(epochs: int) -> None:
 
 def timed_epochs(rounds: int) -> None:
     """Child process: best epoch of the batch-64 configuration under this process's BLAS setup."""
-    network_module.TRAINING_BLAS_THREADS = None  # let OPENBLAS_NUM_THREADS decide
+    training_loop_module.TRAINING_BLAS_THREADS = None  # let OPENBLAS_NUM_THREADS decide
     splits = load_splits()
     X, y = splits.train.images, splits.train.labels
     network = network_for(CONFIGS[2])
@@ -324,7 +324,7 @@ def main() -> int:
         return 2
     X, y = splits.train.images, splits.train.labels
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
-    capped = network_module.TRAINING_BLAS_THREADS
+    capped = training_loop_module.TRAINING_BLAS_THREADS
     try:
         importlib.import_module("threadpoolctl")
         cap = f"train() caps BLAS at {capped} thread(s)" if capped else "train() leaves BLAS alone"
