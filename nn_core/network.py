@@ -92,7 +92,7 @@ from numpy.typing import ArrayLike, NDArray
 from nn_core.activations import ACTIVATIONS, OUTPUTS
 from nn_core.costs import COSTS
 from nn_core.datasets import Dataset, LabelledImages
-from nn_core.layers import Dense, mlp_specs
+from nn_core.layers import mlp_specs
 from nn_core.optimizers import OPTIMIZERS
 from nn_core.schedules import SCHEDULES
 from nn_core.sequential import (
@@ -240,33 +240,9 @@ class NeuralNetwork(Sequential):
             new_weights.append(w)
             new_biases.append(b)
         network = cls(sizes, activation, output, cost, seed=seed, dtype=network_dtype.name)
-        for dense, w, b in zip(network._dense_layers, new_weights, new_biases, strict=True):
+        for dense, w, b in zip(network.parameter_layers, new_weights, new_biases, strict=True):
             dense.set_parameters(w, b)
         return network
-
-    @property
-    def _dense_layers(self) -> list[Dense]:
-        return [layer for layer in self.layers if isinstance(layer, Dense)]
-
-    @property
-    def weights(self) -> list[Array]:
-        """``weights[l - 1]``, shape (sizes[l], sizes[l − 1]): the dense layers' own arrays."""
-        return [layer.weight for layer in self._dense_layers]
-
-    @weights.setter
-    def weights(self, values: Sequence[Array]) -> None:
-        for layer, weight in zip(self._dense_layers, values, strict=True):
-            layer.set_parameters(weight, layer.bias)
-
-    @property
-    def biases(self) -> list[Array]:
-        """``biases[l - 1]``, shape (sizes[l],): the dense layers' own arrays."""
-        return [layer.bias for layer in self._dense_layers]
-
-    @biases.setter
-    def biases(self, values: Sequence[Array]) -> None:
-        for layer, bias in zip(self._dense_layers, values, strict=True):
-            layer.set_parameters(layer.weight, bias)
 
     @property
     def num_layers(self) -> int:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from nn_core.model_files import ModelFileError, load_model, sha256_file
-from nn_core.network import NeuralNetwork
+from nn_core.sequential import Sequential
 from registry.errors import (
     ModelBroken,
     ModelNotFound,
@@ -123,7 +123,7 @@ def _mark_broken(entry: RegisteredModel, reason: str) -> ModelBroken:
     return ModelBroken(f"model '{entry.name}' is broken: {reason}")
 
 
-def load_network(entry: RegisteredModel) -> NeuralNetwork:
+def load_network(entry: RegisteredModel) -> Sequential:
     """Fetch `entry`'s files at its revision, verify the SHA-256, validate and load them.
 
     A failing checksum or validation marks the row broken (with the reason) and discards the
