@@ -38,7 +38,7 @@ import safetensors.numpy
 from nn_core.activations import ACTIVATIONS, OUTPUTS
 from nn_core.atomic_files import atomic_write_bytes, atomic_writer
 from nn_core.costs import COSTS
-from nn_core.layers import mlp_specs, short_form
+from nn_core.layers import describe_architecture, mlp_specs
 from nn_core.network import NeuralNetwork
 from nn_core.sequential import Sequential
 
@@ -287,10 +287,7 @@ class ModelMetadata:
         Any other network: the input shape and the layers' short form, e.g.
         `1x28x28-conv3x3x16-pool2-conv5x5x32-pool2-dense100-dropout0.3-dense10`.
         """
-        if self.is_mlp:
-            return "-".join(str(size) for size in self.sizes)
-        shape = "x".join(str(n) for n in self.input_shape)
-        return f"{shape}-{short_form(self.layers)}"
+        return describe_architecture(self.sizes, self.activation, self.layers, self.input_shape)
 
 
 def _sizes(sizes: Any) -> list[int]:

@@ -205,6 +205,23 @@ def mlp_specs(sizes: Sequence[int], activation: str) -> list[dict[str, Any]]:
     return specs
 
 
+def describe_architecture(
+    sizes: Sequence[int],
+    activation: str,
+    layers: Sequence[Mapping[str, Any]] = (),
+    input_shape: Sequence[int] = (),
+) -> str:
+    """An architecture in one word, for lists and cards.
+
+    A fully connected network is its sizes, ``784-100-10``; any other network is its input
+    shape and its layers' short form, ``1x28x28-conv3x3x16-pool2-dense100-dense10``.
+    """
+    layer_list = [dict(spec) for spec in layers]
+    if not layer_list or (len(input_shape) <= 1 and layer_list == mlp_specs(sizes, activation)):
+        return "-".join(str(size) for size in sizes)
+    return "x".join(str(n) for n in input_shape) + "-" + short_form(layer_list)
+
+
 PRESETS: dict[str, str] = {
     "cnn": "conv5x5x32,pool2,conv5x5x64,pool2,dense128,dropout0.5,dense10",
     "cnn-small": "conv3x3x16,pool2,conv5x5x32,pool2,dense100,dropout0.3,dense10",
