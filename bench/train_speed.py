@@ -14,7 +14,7 @@ timed on 5,000 samples and extrapolated to the 50,000 of an epoch (the output sa
 It then prints the working memory each training loop allocates (tracemalloc, on a short run),
 the peak RSS of a full training run in a fresh subprocess (data loading included), and the
 epoch time of the batch-64 configuration with 1 and 2 BLAS threads (`OPENBLAS_NUM_THREADS`, each
-in a subprocess).
+in a subprocess). Last, `bench.cnn_speed`: the convolutional network beside PyTorch (CPU).
 
 Environment: `BENCH_EPOCHS` (epochs timed per configuration, median reported; default 3),
 `BENCH_FULL_EPOCHS` (epochs of the full run measured for RSS; default 3).
@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bench import cnn_speed
 from nn_core import training_loop as training_loop_module
 from nn_core.mnist import MnistNotFoundError, MnistSplits, load_splits
 from nn_core.network import NeuralNetwork
@@ -422,7 +423,7 @@ def main() -> int:
         f"  peak RSS of a full run: {full['rss_mb']:.0f} MB ≤ {TARGET_RSS_MB:.0f} MB "
         f"{verdict(full['rss_mb'] <= TARGET_RSS_MB)}"
     )
-    return 0
+    return cnn_speed.main()
 
 
 if __name__ == "__main__":
