@@ -23,7 +23,9 @@ READINESS_STATUSES = ("ready", "not_ready")
 HEALTH_STATUSES = ("ok",)
 STORES = ("hub", "local")
 LAYER_KINDS = ("input", *LAYER_TYPES)
-PARAMETER_KINDS = PARAMETER_TYPES
+# A plain string in the schema: a second enum for a field named `type` would collide with the
+# layer details' one in drf-spectacular's component names.
+PARAMETER_KINDS_HELP = " or ".join(f'"{kind}"' for kind in PARAMETER_TYPES)
 
 _PIXELS_SCHEMA: dict[str, Any] = {
     "type": "array",
@@ -288,7 +290,7 @@ class LayerWeightsResponseSerializer(serializers.Serializer):  # type: ignore[ty
 
     model = serializers.CharField()
     layer = serializers.IntegerField()
-    type = serializers.ChoiceField(choices=PARAMETER_KINDS)
+    type = serializers.CharField(help_text=PARAMETER_KINDS_HELP)
     shape = serializers.ListField(
         child=serializers.IntegerField(),
         help_text="[out, in] for dense, [out_channels, in_channels, kh, kw] for conv2d",
@@ -317,7 +319,7 @@ class NeuronWeightsResponseSerializer(serializers.Serializer):  # type: ignore[t
     model = serializers.CharField()
     layer = serializers.IntegerField()
     neuron = serializers.IntegerField()
-    type = serializers.ChoiceField(choices=PARAMETER_KINDS)
+    type = serializers.CharField(help_text=PARAMETER_KINDS_HELP)
     weights = serializers.ListField(child=serializers.FloatField())
     bias = serializers.FloatField()
     image_shape = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
