@@ -14,7 +14,7 @@ timed on 5,000 samples and extrapolated to the 50,000 of an epoch (the output sa
 It then prints the working memory each training loop allocates (tracemalloc, on a short run),
 the peak RSS of a full training run in a fresh subprocess (data loading included), and the
 epoch time of the batch-64 configuration with 1 and 2 BLAS threads (`OPENBLAS_NUM_THREADS`, each
-in a subprocess).
+in a subprocess). Last, `bench.cnn_speed`: the convolutional network beside PyTorch (CPU).
 
 Environment: `BENCH_EPOCHS` (epochs timed per configuration, median reported; default 3),
 `BENCH_FULL_EPOCHS` (epochs of the full run measured for RSS; default 3).
@@ -28,17 +28,20 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from nn_core import network as network_module
-from nn_core.mnist import MnistNotFoundError, MnistSplits, load_splits
+from bench import cnn_speed
+from nn_core import training_loop as training_loop_module
+from nn_core.mnist import MnistNotFoundError, MnistSplits, load_mnist, load_splits
 from nn_core.network import NeuralNetwork
 
 Array = NDArray[Any]
@@ -282,7 +285,7 @@ def full_run(epochs: int) -> None:
 
 def timed_epochs(rounds: int) -> None:
     """Child process: best epoch of the batch-64 configuration under this process's BLAS setup."""
-    network_module.TRAINING_BLAS_THREADS = None  # let OPENBLAS_NUM_THREADS decide
+    training_loop_module.TRAINING_BLAS_THREADS = None  # let OPENBLAS_NUM_THREADS decide
     splits = load_splits()
     X, y = splits.train.images, splits.train.labels
     network = network_for(CONFIGS[2])
@@ -314,6 +317,27 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def mnist_load_seconds() -> tuple[float, float]:
+    """Best of 3: loading all 70,000 images from the IDX files, and from the `.npy` cache."""
+
+    with tempfile.TemporaryDirectory() as folder:
+        cache = Path(folder)
+        parsed: list[float] = []
+        cached: list[float] = []
+        for _ in range(3):
+            for stale in cache.glob("*"):
+                stale.unlink()
+            started = time.perf_counter()
+            arrays = load_mnist(None, cache, use_env=True)  # parses, then writes the cache
+            parsed.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            again = load_mnist(None, cache, use_env=False)  # no source: the cache alone
+            cached.append(time.perf_counter() - started)
+            assert again.source.startswith("cache")
+            assert again.train_images.shape == arrays.train_images.shape
+    return min(parsed), min(cached)
+
+
 def main() -> int:
     rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
     full_epochs = int(os.environ.get("BENCH_FULL_EPOCHS", "3"))
@@ -324,7 +348,7 @@ def main() -> int:
         return 2
     X, y = splits.train.images, splits.train.labels
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
-    capped = network_module.TRAINING_BLAS_THREADS
+    capped = training_loop_module.TRAINING_BLAS_THREADS
     try:
         importlib.import_module("threadpoolctl")
         cap = f"train() caps BLAS at {capped} thread(s)" if capped else "train() leaves BLAS alone"
@@ -388,6 +412,12 @@ def main() -> int:
         f"{full['test_accuracy']:.2f} %, {full['seconds']:.1f} s in all"
     )
 
+    parse_s, cache_s = mnist_load_seconds()
+    print(
+        f"\nLoading all 70,000 MNIST images: {parse_s:.3f} s from the IDX files (verified), "
+        f"{cache_s:.3f} s from the .npy cache"
+    )
+
     print("\nBLAS threads (784-100-10 relu, batch 64, best epoch, each in a fresh process):")
     for count in ("1", "2"):
         seconds = child("--timed-epochs", rounds, {"OPENBLAS_NUM_THREADS": count})["epoch_seconds"]
@@ -422,7 +452,7 @@ def main() -> int:
         f"  peak RSS of a full run: {full['rss_mb']:.0f} MB ≤ {TARGET_RSS_MB:.0f} MB "
         f"{verdict(full['rss_mb'] <= TARGET_RSS_MB)}"
     )
-    return 0
+    return cnn_speed.main()
 
 
 if __name__ == "__main__":

@@ -18,14 +18,14 @@ import numpy.typing as npt
 
 from inference.resolver import resolve_network
 from mnist_samples.services import get_splits
-from nn_core.network import NeuralNetwork
+from nn_core.sequential import Sequential
 
 CHUNK = 5_000
 """Images per forward pass while predicting a split (bounds the activations' memory)."""
 PIXEL_DECIMALS = 6
 
 _lock = threading.Lock()
-_cache: weakref.WeakKeyDictionary[NeuralNetwork, dict[str, SplitPredictions]] = (
+_cache: weakref.WeakKeyDictionary[Sequential, dict[str, SplitPredictions]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -43,7 +43,7 @@ class SplitPredictions:
     confidences: npt.NDArray[np.float64]
 
 
-def predict_split(network: NeuralNetwork, images: npt.NDArray[np.float32]) -> SplitPredictions:
+def predict_split(network: Sequential, images: npt.NDArray[np.float32]) -> SplitPredictions:
     """Predict every image, `CHUNK` at a time."""
     digits: list[npt.NDArray[np.int64]] = []
     confidences: list[npt.NDArray[np.float64]] = []
@@ -57,7 +57,7 @@ def predict_split(network: NeuralNetwork, images: npt.NDArray[np.float32]) -> Sp
     return SplitPredictions(np.concatenate(digits), np.concatenate(confidences))
 
 
-def split_predictions(network: NeuralNetwork, dataset: str) -> SplitPredictions:
+def split_predictions(network: Sequential, dataset: str) -> SplitPredictions:
     """The cached predictions of `network` over `dataset`, computed on first use.
 
     The lock is held while computing, so concurrent first requests compute them once (a split

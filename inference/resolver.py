@@ -22,7 +22,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from inference.network_cache import CacheKey, get_network_cache
 from inference.row_cache import RowCache
-from nn_core.network import NeuralNetwork
+from nn_core.sequential import Sequential
 from registry import services as registry
 from registry.models import RegisteredModel, Status
 
@@ -71,17 +71,17 @@ def cache_key(entry: RegisteredModel) -> CacheKey:
     return (entry.store, entry.repo, entry.filename, entry.revision)
 
 
-def network_for(entry: RegisteredModel) -> NeuralNetwork:
+def network_for(entry: RegisteredModel) -> Sequential:
     """The loaded network of `entry`, from the cache (loaded once per process and revision)."""
     network = get_network_cache().get_or_load(
         cache_key(entry), lambda: registry.load_network(entry)
     )
-    if not isinstance(network, NeuralNetwork):  # only networks are ever stored
+    if not isinstance(network, Sequential):  # only networks are ever stored
         raise TypeError(f"the network cache holds a {type(network).__name__}")
     return network
 
 
-def resolve_network(name: str | None) -> tuple[str, NeuralNetwork]:
+def resolve_network(name: str | None) -> tuple[str, Sequential]:
     """The name and loaded network of the model called `name`, or of the default when None.
 
     Raises:
@@ -92,7 +92,7 @@ def resolve_network(name: str | None) -> tuple[str, NeuralNetwork]:
         found, store, repo, filename, revision, enabled, status = row
         if enabled and status == Status.AVAILABLE:
             network = get_network_cache().peek((store, repo, filename, revision))
-            if isinstance(network, NeuralNetwork):
+            if isinstance(network, Sequential):
                 return str(found), network
     entry = registry.resolve_model(name)
     return entry.name, network_for(entry)

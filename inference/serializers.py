@@ -18,12 +18,17 @@ from rest_framework import serializers
 from inference.pixels import INPUT_SIZE, FloatArray, check_not_both, parse_batch, parse_pixels
 from inference.queries import QuerySerializer
 from inference.request_bodies import check_fields
+from nn_core.layers import LAYER_TYPES, PARAMETER_TYPES
 
 MODEL_NAME_MAX_LENGTH = 200
 MODEL_STATUSES = ("available", "unavailable", "broken")
 READINESS_STATUSES = ("ready", "not_ready")
 HEALTH_STATUSES = ("ok",)
 STORES = ("hub", "local")
+LAYER_KINDS = ("input", *LAYER_TYPES)
+# A plain string in the schema: a second enum for a field named `type` would collide with the
+# layer details' one in drf-spectacular's component names.
+PARAMETER_KINDS_HELP = " or ".join(f'"{kind}"' for kind in PARAMETER_TYPES)
 
 _PIXELS_SCHEMA: dict[str, Any] = {
     "type": "array",
@@ -152,15 +157,17 @@ class WeightsQuerySerializer(QuerySerializer):
     layer = serializers.IntegerField(
         min_value=0,
         default=0,
-        help_text="Layer l connects layer l to layer l+1 (0 = from the input). At most the "
-        "model's number of layers with parameters minus 1 (for a dense network `len(sizes) - 2`, "
-        "e.g. 1 for 784-100-10); a larger value is a 400 `invalid_input` naming the maximum.",
+        help_text="The l-th layer with parameters (dense or conv2d), 0 = the first; for an MLP, "
+        "layer l connects layer l to layer l+1. A layer detail's `weights_layer` names it. At "
+        "most the model's number of layers with parameters minus 1 (e.g. 1 for 784-100-10); a "
+        "larger value is a 400 `invalid_input` naming the maximum.",
     )
     neuron = serializers.IntegerField(
         min_value=0,
         required=False,
-        help_text="One neuron of layer l+1: its incoming weights only. At most `sizes[l+1] - 1`; "
-        "a larger value is a 400 `invalid_input` naming the maximum.",
+        help_text="One unit of that layer (a neuron, or a conv output channel): its incoming "
+        "weights only. At most the layer's units minus 1; a larger value is a 400 "
+        "`invalid_input` naming the maximum.",
     )
 
 
@@ -216,7 +223,22 @@ class LayerDetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
     pre_activations = serializers.ListField(
         child=serializers.FloatField(),
         allow_null=True,
-        help_text="z = w·a + b; null for the input.",
+        help_text="z = w·a + b (flat like `values`); null for the input and for layers without "
+        "parameters (pooling, flatten, dropout).",
+    )
+    type = serializers.ChoiceField(
+        choices=LAYER_KINDS, help_text='"input", "dense", "conv2d", "maxpool2d", ...'
+    )
+    shape = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        help_text="[size] for vectors, [channels, height, width] for feature maps; `values` is "
+        "flat, row-major over it.",
+    )
+    weights_layer = serializers.IntegerField(
+        min_value=0,
+        allow_null=True,
+        help_text="The `layer` of GET /models/{name}/weights with this layer's incoming "
+        "parameters; null for layers without parameters.",
     )
 
 
@@ -246,7 +268,10 @@ class ModelSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
     name = serializers.CharField()
     display_name = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
-    architecture = serializers.CharField(help_text='Layer sizes joined by dashes, "784-100-10".')
+    architecture = serializers.CharField(
+        help_text='Layer sizes joined by dashes, "784-100-10", for an MLP; else the input shape '
+        'and the layers, "1x28x28-conv3x3x16-pool2-...-dense10".'
+    )
     sizes = serializers.ListField(child=serializers.IntegerField(min_value=1))
     activation = serializers.CharField()
     output = serializers.CharField()
@@ -294,13 +319,26 @@ class LayerWeightsResponseSerializer(serializers.Serializer):  # type: ignore[ty
 
     model = serializers.CharField()
     layer = serializers.IntegerField()
-    shape = serializers.ListField(child=serializers.IntegerField(), help_text="[out, in]")
-    weights = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    type = serializers.CharField(help_text=PARAMETER_KINDS_HELP)
+    shape = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="[out, in] for dense, [out_channels, in_channels, kh, kw] for conv2d",
+    )
+    weights = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        help_text="One row per neuron / output channel (a kernel, flat over kernel_shape).",
+    )
     biases = serializers.ListField(child=serializers.FloatField())
     image_shape = serializers.ListField(
         child=serializers.IntegerField(),
         allow_null=True,
-        help_text="[28, 28] for layer 0, else null.",
+        help_text="How to draw one row: [28, 28] for a first dense layer over the image, "
+        "[kh, kw] for conv2d, else null.",
+    )
+    kernel_shape = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="conv2d only: [in_channels, kh, kw].",
     )
 
 
@@ -310,9 +348,15 @@ class NeuronWeightsResponseSerializer(serializers.Serializer):  # type: ignore[t
     model = serializers.CharField()
     layer = serializers.IntegerField()
     neuron = serializers.IntegerField()
+    type = serializers.CharField(help_text=PARAMETER_KINDS_HELP)
     weights = serializers.ListField(child=serializers.FloatField())
     bias = serializers.FloatField()
     image_shape = serializers.ListField(child=serializers.IntegerField(), allow_null=True)
+    kernel_shape = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="conv2d only: [in_channels, kh, kw].",
+    )
 
 
 class HealthResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -128,7 +128,12 @@ def _floats(values: npt.ArrayLike | None) -> list[float] | None:
 
 
 def activations(pixels: npt.NDArray[np.float32], model: str | None = None) -> dict[str, Any]:
-    """Every layer's values (and pre-activations) for one image, plus the prediction."""
+    """Every layer's values (and pre-activations) for one image, plus the prediction.
+
+    Each layer detail also says its `type`, its `shape` (`[size]`, or `[channels, height, width]`
+    for feature maps; `values` stay flat, row-major over it) and `weights_layer`, the `layer` of
+    `GET /models/{name}/weights` holding its incoming parameters (null for layers without any).
+    """
     name, network = resolve_network(model or None)
     layers = network.activations(pixels)
     for layer in layers:
@@ -144,6 +149,9 @@ def activations(pixels: npt.NDArray[np.float32], model: str | None = None) -> di
             "activation": layer.activation,
             "values": _floats(layer.values),
             "pre_activations": _floats(layer.pre_activations),
+            "type": layer.kind,
+            "shape": [int(n) for n in layer.shape],
+            "weights_layer": layer.weights_layer,
         }
         for layer in layers
     ]
@@ -157,39 +165,54 @@ def activations(pixels: npt.NDArray[np.float32], model: str | None = None) -> di
 
 
 def layer_weights(name: str, layer: int, neuron: int | None = None) -> dict[str, Any]:
-    """Weights of layer `layer` (connecting layer l to l+1), or of one neuron of layer l+1.
+    """The parameters of the `layer`-th layer with parameters (dense or conv2d), or one unit's.
+
+    Dense: `weights` (out × in) and `biases`; a neuron's incoming weights. Conv2d: one row of
+    in_channels·kh·kw weights per output channel (its kernel, row-major over `kernel_shape`) and
+    `biases`; with `neuron` = k, output channel k's kernel.
 
     Raises:
         ApiError: `invalid_input` for a layer or neuron that the model does not have.
     """
     model, network = resolve_network(name)
-    if layer >= len(network.weights):
-        raise invalid_input(
-            {"layer": [f"this model has layers 0..{len(network.weights) - 1}; got {layer}"]}
-        )
-    weights = np.asarray(network.weights[layer], dtype=np.float64)
-    biases = np.asarray(network.biases[layer], dtype=np.float64).ravel()
-    image_shape = IMAGE_SHAPE if layer == 0 and weights.shape[1] == IMAGE_SHAPE[0] ** 2 else None
+    layers = network.parameter_layers
+    if layer >= len(layers):
+        raise invalid_input({"layer": [f"this model has layers 0..{len(layers) - 1}; got {layer}"]})
+    found = layers[layer]
+    raw, raw_biases = found.params
+    biases = np.asarray(raw_biases, dtype=np.float64).ravel()
+    weights = np.asarray(raw, dtype=np.float64).reshape(len(biases), -1)
+    extra: dict[str, Any]
+    if found.kind == "conv2d":
+        kernel_shape = [int(n) for n in raw.shape[1:]]
+        extra = {"image_shape": kernel_shape[1:], "kernel_shape": kernel_shape}
+        unit = "output channels"
+    else:
+        first_image = layer == 0 and weights.shape[1] == IMAGE_SHAPE[0] ** 2
+        extra = {"image_shape": IMAGE_SHAPE if first_image else None}
+        unit = "neurons"
     if neuron is None:
         return {
             "model": model,
             "layer": layer,
-            "shape": list(weights.shape),
+            "type": found.kind,
+            "shape": [int(n) for n in raw.shape],
             "weights": weights.tolist(),
             "biases": biases.tolist(),
-            "image_shape": image_shape,
+            **extra,
         }
     if neuron >= weights.shape[0]:
         raise invalid_input(
-            {"neuron": [f"layer {layer} has neurons 0..{weights.shape[0] - 1}; got {neuron}"]}
+            {"neuron": [f"layer {layer} has {unit} 0..{weights.shape[0] - 1}; got {neuron}"]}
         )
     return {
         "model": model,
         "layer": layer,
         "neuron": neuron,
+        "type": found.kind,
         "weights": weights[neuron].tolist(),
         "bias": float(biases[neuron]),
-        "image_shape": image_shape,
+        **extra,
     }
 
 

@@ -39,8 +39,8 @@ def init_std(activation: str, fan_in: int, fan_out: int) -> float:
     return math.sqrt(2.0 / (fan_in + fan_out))
 
 
-def _standard_normal(
-    rng: np.random.Generator, shape: tuple[int, int], dtype: np.dtype[Any]
+def standard_normal(
+    rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype[Any]
 ) -> NDArray[np.floating]:
     """N(0, 1) samples drawn directly in float32 or float64 (no rounding of float64 draws)."""
     if dtype == np.float32:
@@ -68,7 +68,7 @@ def init_parameters(
     last = len(sizes) - 2
     for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         rule = "output" if layer == last else activation
-        w = _standard_normal(rng, (fan_out, fan_in), np.dtype(dtype))
+        w = standard_normal(rng, (fan_out, fan_in), np.dtype(dtype))
         w *= init_std(rule, fan_in, fan_out)
         weights.append(w)
         biases.append(np.zeros(fan_out, dtype=dtype))

@@ -154,6 +154,8 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     "sha256",
                     "size_bytes",
                     "sizes",
+                    "input_shape",
+                    "layers",
                     "activation",
                     "output",
                     "cost",
@@ -180,7 +182,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="architecture", ordering="sizes")
     def architecture_column(self, obj: RegisteredModel) -> str:
-        """E.g. "784-100-10"."""
+        """E.g. "784-100-10", or "1x28x28-conv3x3x16-pool2-...-dense10"."""
         return obj.architecture
 
     @admin.display(description="test accuracy", ordering="test_accuracy")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nn_core.network import NeuralNetwork
+from nn_core.sequential import Sequential
 
 PROBE_IMAGES = 8
 PROBE_SEED = 20240909
@@ -45,7 +45,7 @@ def non_finite_reason(values: npt.ArrayLike, what: str) -> str:
     return f"{what} has {bad} non-finite value{'s' if bad != 1 else ''} (NaN or infinity)"
 
 
-def probe_problem(network: NeuralNetwork) -> str:
+def probe_problem(network: Sequential) -> str:
     """Run the probe batch; why the network is unfit to serve ("" when it passes).
 
     Checks the probabilities of the whole batch and every layer's activations and

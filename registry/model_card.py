@@ -19,6 +19,8 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCardData, RepoCard
 from huggingface_hub.repocard_data import eval_results_to_model_index
 
+from nn_core.layers import describe_architecture
+
 LIBRARY_NAME = "hippo"
 TAGS = ["mnist", "image-classification", "numpy", "safetensors", "hippo"]
 DATASET = "ylecun/mnist"
@@ -38,6 +40,8 @@ class CardEntry:
         has_image: Whether `<name>.png` (the training curves) is in the repository.
         size_bytes: Size of the weights file.
         sha256: SHA-256 of the weights file as pushed (None when unknown).
+        layers: The architecture as layer specs (empty: the fully connected `sizes`).
+        input_shape: One sample's shape, e.g. [1, 28, 28] for a convolutional network.
     """
 
     name: str
@@ -49,11 +53,13 @@ class CardEntry:
     has_image: bool = False
     size_bytes: int | None = None
     sha256: str | None = None
+    layers: Sequence[dict[str, Any]] = ()
+    input_shape: Sequence[int] = ()
 
     @property
     def architecture(self) -> str:
-        """The layer sizes joined by dashes."""
-        return "-".join(str(size) for size in self.sizes)
+        """The sizes (784-100-10) for an MLP; the input shape and the layers for other networks."""
+        return describe_architecture(self.sizes, self.activation, self.layers, self.input_shape)
 
 
 def _model_index(entries: Sequence[CardEntry]) -> list[dict[str, Any]]:
@@ -123,10 +129,12 @@ def _body(repo_id: str, entries: Sequence[CardEntry]) -> str:
     lines = [
         f"# {repo_id.rsplit('/', 1)[-1]}",
         "",
-        "Small fully connected networks that classify MNIST digits, trained with Hippo "
-        "(pure NumPy). Each model is `<name>.safetensors` (tensors `layers.{i}.weight` of shape "
-        "(out, in) and `layers.{i}.bias`) with its metadata in `<name>.json` (architecture, "
-        "metrics, training history) and, when present, its training curves in `<name>.png`.",
+        "Small networks (fully connected or convolutional) that classify MNIST digits, trained "
+        "with Hippo (pure NumPy). Each model is `<name>.safetensors` (tensors "
+        "`layers.{l}.weight` and `layers.{l}.bias` of the l-th layer with parameters: (out, in) "
+        "for dense layers, (filters, channels, kh, kw) for convolutions) with its metadata in "
+        "`<name>.json` (the architecture as layer specs, metrics, training history) and, when "
+        "present, its training curves in `<name>.png`.",
         "",
         "## Models",
         "",
@@ -148,7 +156,7 @@ def _body(repo_id: str, entries: Sequence[CardEntry]) -> str:
         if entry.description:
             lines += [entry.description, ""]
         lines.append(
-            f"Architecture {entry.architecture}, {entry.activation} hidden layers, "
+            f"Architecture {entry.architecture}, {entry.activation} activations, "
             f"{entry.output} output; test accuracy {_accuracy(entry)}."
         )
         if entry.has_image:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from nn_core.layers import describe_architecture
+
 HUB_DEFAULT_ENDPOINT = "https://huggingface.co"
 
 
@@ -62,6 +64,10 @@ class RegisteredModel(models.Model):
     size_bytes = models.PositiveBigIntegerField("size (bytes)", null=True, blank=True)
 
     sizes = models.JSONField(default=list)
+    layers = models.JSONField(
+        default=list, blank=True, help_text="The architecture as layer specs (format version 2)."
+    )
+    input_shape = models.JSONField(default=list, blank=True)
     activation = models.CharField(max_length=32)
     output = models.CharField(max_length=32)
     cost = models.CharField(max_length=32)
@@ -100,8 +106,8 @@ class RegisteredModel(models.Model):
 
     @property
     def architecture(self) -> str:
-        """The layer sizes joined by dashes, e.g. "784-100-10"."""
-        return "-".join(str(size) for size in self.sizes)
+        """E.g. 784-100-10 for an MLP, 1x28x28-conv3x3x16-pool2-...-dense10 for other networks."""
+        return describe_architecture(self.sizes, self.activation, self.layers, self.input_shape)
 
     @property
     def hub_url(self) -> str:

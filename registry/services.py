@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 
 from nn_core.model_files import ModelFileError, load_model, sha256_file
-from nn_core.network import NeuralNetwork
+from nn_core.sequential import Sequential
 from registry.downloads import get_downloads
 from registry.errors import (
     ModelBroken,
@@ -157,7 +157,7 @@ def _fetch_files(entry: RegisteredModel, store: ModelStore, *, wait: bool) -> tu
 
 def load_network(
     entry: RegisteredModel, *, mark_broken: bool = True, wait: bool = False
-) -> NeuralNetwork:
+) -> Sequential:
     """Fetch `entry`'s files at its revision, verify the SHA-256, validate and probe them.
 
     A failing checksum, validation or probe forward pass (`registry.integrity`) marks the row

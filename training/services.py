@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib.metadata
+import json
 import math
 import platform
 import re
@@ -23,6 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nn_core.augmentation import Augmenter
+from nn_core.layers import PRESETS, mlp_specs, parse_layers, short_form
 from nn_core.mnist import MnistSplits, Split
 from nn_core.model_files import ModelMetadata, save_model
 from nn_core.network import (
@@ -33,9 +36,11 @@ from nn_core.network import (
     EpochReport,
     NeuralNetwork,
 )
+from nn_core.sequential import Sequential
 from training import metrics, plots
 
 INPUT_SIZE = 784
+IMAGE_SHAPE = (1, 28, 28)
 OUTPUT_SIZE = 10
 SCHEDULE_CHOICES = ("constant", "step", "cosine")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -57,6 +62,11 @@ class TrainingConfig:
     """Everything that defines a training run (the network and its hyperparameters).
 
     The defaults are the fast recipe of docs/TRAINING.md: a good 784-100-10 model in seconds.
+    A fully connected network is ``sizes`` and ``activation``; any other architecture is
+    ``layers`` (layer specs, see ``nn_core.layers.specs``; ``sizes`` is then ignored), e.g. from
+    ``--layers`` or an ``--arch`` preset. ``dropout`` adds a dropout layer of that rate after
+    every hidden layer of a ``sizes`` network, or sets the rate of every dropout layer of
+    ``layers``; ``augment`` distorts every training batch (``nn_core.augmentation``).
     """
 
     sizes: tuple[int, ...] = (784, 100, 10)
@@ -72,6 +82,51 @@ class TrainingConfig:
     schedule: str = "cosine"
     seed: int | None = None
     limit_train: int | None = None
+    layers: tuple[tuple[tuple[str, Any], ...], ...] | None = None
+    dropout: float = 0.0
+    augment: bool = False
+
+    def layer_specs(self) -> list[dict[str, Any]]:
+        """The architecture as layer specs (dropout applied)."""
+        if self.layers is None:
+            specs = mlp_specs(self.sizes, self.activation)
+            if not self.dropout:
+                return specs
+            with_dropout: list[dict[str, Any]] = []
+            for spec in specs:
+                with_dropout.append(spec)
+                if spec["type"] == "activation":
+                    with_dropout.append({"type": "dropout", "rate": self.dropout})
+            return with_dropout
+        specs = [dict(spec) for spec in self.layers]
+        if self.dropout:
+            for spec in specs:
+                if spec["type"] == "dropout":
+                    spec["rate"] = self.dropout
+        return specs
+
+    @property
+    def input_shape(self) -> list[int]:
+        """[784] for fully connected networks, [1, 28, 28] when the first layer is a conv."""
+        first = self.layer_specs()[0]["type"]
+        return list(IMAGE_SHAPE) if first in ("conv2d", "maxpool2d") else [INPUT_SIZE]
+
+    def build_network(self, seed: int | None) -> Sequential:
+        """A freshly initialised network of this architecture."""
+        if self.layers is None and not self.dropout:
+            return NeuralNetwork(
+                list(self.sizes), self.activation, self.output, self.cost, seed=seed
+            )
+        return Sequential(self.layer_specs(), self.input_shape, self.output, self.cost, seed=seed)
+
+    @property
+    def architecture(self) -> str:
+        """``784-100-10`` for a plain MLP; the layers' short form otherwise."""
+        if self.layers is None and not self.dropout:
+            return "-".join(str(s) for s in self.sizes)
+        if self.layers is None:
+            return "-".join(str(s) for s in self.sizes) + f"-dropout{self.dropout:g}"
+        return short_form(self.layer_specs())
 
     def validate(self) -> None:
         """Check every value before any data is loaded.
@@ -115,12 +170,60 @@ class TrainingConfig:
             raise ConfigError(f"--seed must be in 0..{2**32 - 1}, got {self.seed}")
         if self.limit_train is not None and self.limit_train <= 0:
             raise ConfigError(f"--limit-train must be a positive integer, got {self.limit_train}")
+        if not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
+            raise ConfigError(f"--dropout must be in [0, 1), got {self.dropout}")
+        if self.layers is not None:
+            try:
+                network = Sequential(self.layer_specs(), self.input_shape, self.output, self.cost)
+            except ValueError as exc:
+                raise ConfigError(f"--layers: {exc}") from None
+            if network.n_outputs != OUTPUT_SIZE:
+                raise ConfigError(
+                    f"--layers must end with dense{OUTPUT_SIZE} (one output per digit), "
+                    f"got {network.n_outputs} outputs"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as JSON-ready values (stored in the model metadata)."""
         data = dataclasses.asdict(self)
         data["sizes"] = list(self.sizes)
+        data["layers"] = None if self.layers is None else [dict(spec) for spec in self.layers]
         return data
+
+
+def frozen_specs(specs: list[dict[str, Any]]) -> tuple[tuple[tuple[str, Any], ...], ...]:
+    """Layer specs in the hashable form :class:`TrainingConfig` keeps (lists become tuples)."""
+    return tuple(
+        tuple(
+            (key, tuple(value) if isinstance(value, list) else value) for key, value in spec.items()
+        )
+        for spec in specs
+    )
+
+
+def layers_from_text(
+    text: str, activation: str = "relu"
+) -> tuple[tuple[tuple[str, Any], ...], ...]:
+    """``--layers``: the short form, a preset name, or the path of a JSON file of layer specs.
+
+    Raises:
+        ConfigError: An unreadable file or spec, naming the problem.
+    """
+    text = text.strip()
+    if text in PRESETS:
+        text = PRESETS[text]
+    if text.endswith(".json"):
+        try:
+            specs = json.loads(Path(text).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"--layers {text}: cannot read the JSON layer list ({exc})") from None
+        if not isinstance(specs, list) or not all(isinstance(spec, dict) for spec in specs):
+            raise ConfigError(f"--layers {text}: expected a JSON list of layer objects")
+        return frozen_specs(specs)
+    try:
+        return frozen_specs(parse_layers(text, activation))
+    except ValueError as exc:
+        raise ConfigError(f"--layers: {exc}") from None
 
 
 def _check_choice(flag: str, value: str, choices: tuple[str | None, ...]) -> None:
@@ -142,7 +245,7 @@ class TrainingResult:
     """The outcome of one run: the best-validation network, its metrics and the history."""
 
     config: TrainingConfig  # with the seed actually used (never None)
-    network: NeuralNetwork  # the weights of the best validation epoch
+    network: Sequential  # the weights of the best validation epoch
     history: list[dict[str, Any]]
     best_epoch: int
     best_validation_accuracy: float | None
@@ -163,7 +266,7 @@ class TrainingResult:
 class _Checkpoint:
     """The best epoch so far: a copy of the network at its best validation accuracy."""
 
-    network: NeuralNetwork | None = None
+    network: Sequential | None = None
     epoch: int = 0
     accuracy: float | None = None
 
@@ -198,13 +301,26 @@ def check_model_name(name: str) -> str:
     return name
 
 
-def default_model_name(sizes: tuple[int, ...] | list[int], activation: str, accuracy: float) -> str:
+def default_model_name(
+    sizes: tuple[int, ...] | list[int],
+    activation: str,
+    accuracy: float,
+    architecture: str | None = None,
+    augmented: bool = False,
+) -> str:
     """The seed's naming scheme: ``mnist-<sizes>-<activation>-<floor of test accuracy %>``.
+
+    Other architectures are named by their layers (dots become ``p``, names are slugs), and
+    ``-aug`` marks a network trained with augmentation.
 
     >>> default_model_name((784, 100, 10), "relu", 97.93)
     'mnist-784-100-10-relu-97'
+    >>> default_model_name((), "relu", 99.45, "conv3x3x16-pool2-dense100-dropout0.3-dense10", True)
+    'mnist-conv3x3x16-pool2-dense100-dropout0p3-dense10-relu-aug-99'
     """
-    return f"mnist-{'-'.join(str(s) for s in sizes)}-{activation}-{math.floor(accuracy)}"
+    shape = architecture.replace(".", "p") if architecture else "-".join(str(s) for s in sizes)
+    suffix = "-aug" if augmented else ""
+    return f"mnist-{shape}-{activation}{suffix}-{math.floor(accuracy)}"
 
 
 def _split_arrays(split: Split, limit: int | None = None) -> tuple[npt.NDArray[Any], ...]:
@@ -213,7 +329,7 @@ def _split_arrays(split: Split, limit: int | None = None) -> tuple[npt.NDArray[A
     return split.images[:limit], split.labels[:limit]
 
 
-def evaluate(network: NeuralNetwork, split: Split) -> tuple[float, float, npt.NDArray[np.int64]]:
+def evaluate(network: Sequential, split: Split) -> tuple[float, float, npt.NDArray[np.int64]]:
     """Accuracy (percent), mean loss and confusion matrix of ``network`` on a split."""
     prediction = network.predict(split.images)
     matrix = metrics.confusion_matrix(prediction.digits, split.labels)
@@ -253,13 +369,7 @@ def run_training(
     seed = config.seed if config.seed is not None else secrets.randbelow(2**31)
     config = dataclasses.replace(config, seed=seed)
 
-    network = NeuralNetwork(
-        list(config.sizes),
-        activation=config.activation,
-        output=config.output,
-        cost=config.cost,
-        seed=seed,
-    )
+    network = config.build_network(seed)
     train_x, train_y = _split_arrays(splits.train, config.limit_train)
     validation = (splits.validation.images, splits.validation.labels)
 
@@ -303,6 +413,7 @@ def run_training(
             momentum=config.momentum,
             l2=config.l2,
             schedule=None if config.schedule == "constant" else config.schedule,
+            augment=Augmenter() if config.augment else None,
             on_batch=on_batch,
             on_epoch=epoch_hook,
             verbose=False,
@@ -371,20 +482,18 @@ def build_metadata(result: TrainingResult, name: str, description: str = "") -> 
     config = result.config
     network = result.network
     if not description:
+        kind = "MLP" if config.layers is None else "network"
         description = (
-            f"{'-'.join(str(s) for s in config.sizes)} {config.activation} MLP trained on MNIST "
-            f"with {config.optimizer} (lr {config.learning_rate:g}, "
+            f"{config.architecture} {config.activation} {kind} trained on MNIST "
+            + ("with augmentation " if config.augment else "")
+            + f"with {config.optimizer} (lr {config.learning_rate:g}, "
             f"batch {config.mini_batch_size}, {result.epochs_completed} epochs); "
             f"test accuracy {result.test_accuracy:.2f} %"
             + (" (interrupted)" if result.interrupted else "")
         )
-    return ModelMetadata(
-        name=name,
-        sizes=list(config.sizes),
-        activation=config.activation,
-        output=config.output,
-        cost=config.cost,
-        dtype=str(np.dtype(network.dtype)),
+    return ModelMetadata.for_network(
+        network,
+        name,
         metrics={
             "test_accuracy": result.test_accuracy,
             "validation_accuracy": result.best_validation_accuracy,
@@ -432,7 +541,15 @@ def write_model_files(
     name = (
         check_model_name(name)
         if name
-        else default_model_name(result.config.sizes, result.config.activation, result.test_accuracy)
+        else default_model_name(
+            result.config.sizes,
+            result.config.activation,
+            result.test_accuracy,
+            None
+            if result.config.layers is None and not result.config.dropout
+            else result.config.architecture,
+            result.config.augment,
+        )
     )
     output_dir.mkdir(parents=True, exist_ok=True)
     title = name + (" (interrupted)" if result.interrupted else "")

@@ -127,7 +127,8 @@ def test_second_layer_and_one_neuron(client: Client, registered_model: Registere
     assert layer["shape"] == [10, 16]
     assert layer["image_shape"] is None
     neuron = client.get(f"/models/{registered_model.name}/weights?layer=0&neuron=5").json()
-    assert set(neuron) == {"model", "layer", "neuron", "weights", "bias", "image_shape"}
+    assert set(neuron) == {"model", "layer", "neuron", "type", "weights", "bias", "image_shape"}
+    assert neuron["type"] == layer["type"] == "dense"
     np.testing.assert_allclose(neuron["weights"], network.weights[0][5], rtol=1e-6)
     assert neuron["bias"] == pytest.approx(float(network.biases[0][5]))
     assert neuron["image_shape"] == [28, 28]

@@ -11,7 +11,6 @@ from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from inference.network_cache import get_network_cache
-from nn_core.network import NeuralNetwork
 from registry.models import RegisteredModel
 from registry.services import load_network
 from tests.api.helpers import assert_error, digit_pixels, pixels_of, post_json
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _expected(entry: RegisteredModel, pixels: list[float]) -> np.ndarray:
-    network: NeuralNetwork = load_network(entry)
+    network = load_network(entry)
     probabilities: np.ndarray = network.predict(
         np.asarray([pixels], dtype=np.float32)
     ).probabilities

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nn_core.network import ACTIVATIONS, COSTS, OUTPUTS, NeuralNetwork
+from tests.nn_core.numerics import central_differences
 
 SIZES = [6, 5, 4, 3]  # two hidden layers, so BP2 is exercised twice
 COMBINATIONS = list(itertools.product(ACTIVATIONS, OUTPUTS, COSTS))
@@ -29,19 +30,7 @@ def numerical_gradients(
 
     result = []
     for group in (network.weights, network.biases):
-        grads = []
-        for param in group:
-            grad = np.zeros_like(param)
-            for index in np.ndindex(param.shape):
-                saved = param[index]
-                param[index] = saved + eps
-                plus = objective()
-                param[index] = saved - eps
-                minus = objective()
-                param[index] = saved
-                grad[index] = (plus - minus) / (2 * eps)
-            grads.append(grad)
-        result.append(grads)
+        result.append([central_differences(objective, param, eps) for param in group])
     return result[0], result[1]
 
 

@@ -6,7 +6,6 @@ import gzip
 import json
 import shutil
 import struct
-import time
 from pathlib import Path
 
 import numpy as np
@@ -298,7 +297,8 @@ def test_validation_is_the_last_ten_thousand_training_images(
 
 
 @pytest.mark.mnist
-def test_the_cache_loads_all_70000_images_well_under_a_second(tmp_path: Path) -> None:
+def test_the_cache_alone_loads_all_70000_images(tmp_path: Path) -> None:
+    # Its speed (~0.04 s against ~0.25 s parsing the IDX files) is measured by bench/train_speed.py.
     from mnist_samples import services
 
     arrays = load_mnist(services.source_dir(), services.cache_dir(), use_env=False)
@@ -314,12 +314,11 @@ def test_the_cache_loads_all_70000_images_well_under_a_second(tmp_path: Path) ->
         MNIST_FILES,
         "test",
     )
-    started = time.perf_counter()
-    cached = load_mnist(None, cache, use_env=False)
-    seconds = time.perf_counter() - started
+    cached = load_mnist(None, cache, use_env=False)  # no IDX source: the cache must serve
     assert cached.source == f"cache {cache}"
     assert cached.train_images.shape[0] + cached.test_images.shape[0] == 70_000
-    assert seconds < 1.0, f"loading the cache took {seconds:.2f} s"
+    assert np.array_equal(cached.train_images, arrays.train_images)
+    assert np.array_equal(cached.test_labels, arrays.test_labels)
 
 
 @pytest.mark.mnist

@@ -13,6 +13,7 @@ import pytest
 import safetensors.numpy
 from safetensors import safe_open
 
+from nn_core.layers import parse_layers
 from nn_core.model_files import (
     FORMAT_VERSION,
     ModelFileError,
@@ -25,6 +26,7 @@ from nn_core.model_files import (
     sha256_file,
 )
 from nn_core.network import NeuralNetwork
+from nn_core.sequential import Sequential
 
 SIZES = [784, 30, 10]
 
@@ -245,6 +247,13 @@ def test_corrupt_safetensors_are_refused(saved: tuple[Path, Path], damage: Any) 
         load_model(weights_path)
 
 
+def _as_v1(document: dict[str, Any], **changes: Any) -> None:
+    """Turn a version-2 metadata document into the version-1 form (sizes, no layers)."""
+    document.pop("layers")
+    document.pop("input_shape")
+    document.update({"format_version": 1, **changes})
+
+
 def _edit_json(path: Path, change: Any) -> None:
     document = json.loads(path.read_text())
     change(document)
@@ -254,18 +263,26 @@ def _edit_json(path: Path, change: Any) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d.update({"format_version": 2}), "unsupported format_version 2"),
+        (lambda d: d.update({"format_version": 3}), "unsupported format_version 3"),
         (lambda d: d.update({"format_version": "1"}), "format_version must be an integer"),
         (lambda d: d.pop("format_version"), "format_version must be an integer"),
         (lambda d: d.update({"activation": "swish"}), "unknown activation 'swish'"),
         (lambda d: d.update({"output": "linear"}), "unknown output"),
         (lambda d: d.update({"cost": "hinge"}), "unknown cost"),
         (lambda d: d.update({"dtype": "float16"}), "unknown dtype"),
-        (lambda d: d.update({"sizes": [784, 10]}), r"unexpected tensors layers\.1\.bias"),
+        (lambda d: d.update({"sizes": [784, 10]}), r"sizes \[784, 10\] do not match the layers"),
+        (lambda d: _as_v1(d, sizes=[784, 10]), r"unexpected tensors layers\.1\.bias"),
         (
-            lambda d: d.update({"sizes": [784, 31, 10]}),
+            lambda d: _as_v1(d, sizes=[784, 31, 10]),
             r"has shape \(30, 784\), expected \(31, 784\)",
         ),
+        (
+            lambda d: (d["layers"].__setitem__(0, {"type": "dense", "units": 31}), d.pop("sizes")),
+            r"has shape \(30, 784\), expected \(31, 784\)",
+        ),
+        (lambda d: d["layers"].append({"type": "lstm"}), "unknown layer type 'lstm'"),
+        (lambda d: d.update({"input_shape": [1, 28]}), "input_shape must be"),
+        (lambda d: d.pop("layers"), "layers must be a list"),
         (lambda d: d.update({"sizes": [784, True, 10]}), "positive integers"),
         (lambda d: d.update({"sizes": [784]}), "at least two"),
         (lambda d: d.update({"sizes": "784-30-10"}), "at least two"),
@@ -401,3 +418,82 @@ def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# --- any architecture (format version 2) --------------------------------------------------------
+
+CNN_SPECS = parse_layers("conv3x3x4,pool2,conv3x3x6same,pool2,dense16,dropout0.25,dense10")
+
+
+@pytest.fixture
+def cnn() -> Sequential:
+    return Sequential(CNN_SPECS, [1, 28, 28], seed=3)
+
+
+def test_a_cnn_round_trips_with_its_architecture(cnn: Sequential, tmp_path: Path) -> None:
+    metadata = ModelMetadata.for_network(cnn, "cnn-test", metrics={"test_accuracy": 50.0})
+    weights_path, metadata_path = save_model(cnn, tmp_path / "cnn.safetensors", metadata)
+    document = json.loads(metadata_path.read_text())
+    assert document["format_version"] == 2
+    assert document["input_shape"] == [1, 28, 28]
+    assert document["layers"] == cnn.specs()
+    assert document["sizes"] == [784, 26 * 26 * 4, 13 * 13 * 6, 16, 10]
+    with safe_open(str(weights_path), framework="numpy") as handle:
+        shapes = {name: tuple(handle.get_tensor(name).shape) for name in handle.keys()}  # noqa: SIM118
+    assert shapes == {
+        "layers.0.weight": (4, 1, 3, 3),
+        "layers.0.bias": (4,),
+        "layers.1.weight": (6, 4, 3, 3),
+        "layers.1.bias": (6,),
+        "layers.2.weight": (16, 6 * 6 * 6),
+        "layers.2.bias": (16,),
+        "layers.3.weight": (10, 16),
+        "layers.3.bias": (10,),
+    }
+    loaded = load_model(weights_path)
+    assert isinstance(loaded.network, Sequential)
+    assert not isinstance(loaded.network, NeuralNetwork)
+    assert loaded.metadata.architecture == (
+        "1x28x28-conv3x3x4-pool2-conv3x3x6same-pool2-dense16-dropout0.25-dense10"
+    )
+    np.testing.assert_array_equal(
+        loaded.network.predict(_inputs()).probabilities, cnn.predict(_inputs()).probabilities
+    )
+
+
+def test_every_cnn_tensor_shape_is_checked(cnn: Sequential, tmp_path: Path) -> None:
+    metadata = ModelMetadata.for_network(cnn, "cnn-test")
+    weights_path, _ = save_model(cnn, tmp_path / "cnn.safetensors", metadata)
+    tensors = safetensors.numpy.load_file(str(weights_path))
+    tensors["layers.1.weight"] = np.zeros((6, 4, 3, 2), np.float32)
+    weights_path.write_bytes(safetensors.numpy.save(tensors))
+    with pytest.raises(ModelFileError, match=r"layers\.1\.weight has shape \(6, 4, 3, 2\)"):
+        load_model(weights_path)
+
+
+def test_an_architecture_that_does_not_fit_is_refused(cnn: Sequential, tmp_path: Path) -> None:
+    metadata = ModelMetadata.for_network(cnn, "cnn-test")
+    _, metadata_path = save_model(cnn, tmp_path / "cnn.safetensors", metadata)
+    _edit_json(metadata_path, lambda d: d.update({"input_shape": [1, 5, 5]}))
+    with pytest.raises(
+        ModelFileError, match=r"invalid architecture: layer 5 \(maxpool2d\): .* does not fit 1x1"
+    ):
+        read_metadata(metadata_path)
+
+
+def test_a_version_1_file_still_loads(network: NeuralNetwork, saved: tuple[Path, Path]) -> None:
+    weights_path, metadata_path = saved
+    _edit_json(metadata_path, _as_v1)
+    assert json.loads(metadata_path.read_text())["format_version"] == 1
+    loaded = load_model(weights_path)
+    assert isinstance(loaded.network, NeuralNetwork)
+    assert loaded.metadata.layers == network.specs()
+    np.testing.assert_array_equal(
+        loaded.network.feedforward(_inputs()), network.feedforward(_inputs())
+    )
+
+
+def test_a_cnn_npz_round_trip(cnn: Sequential, tmp_path: Path) -> None:
+    path = export_npz(cnn, tmp_path / "cnn.npz")
+    network = import_npz(path, ModelMetadata.for_network(cnn, "cnn"))
+    np.testing.assert_array_equal(network.feedforward(_inputs()), cnn.feedforward(_inputs()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,13 +210,12 @@ def test_a_network_that_fits_its_data_is_not_mistaken_for_a_dead_one() -> None:
     assert network.evaluate((X, y)) == 120
 
 
-def test_learns_a_separable_784_dimensional_problem_quickly() -> None:
+def test_learns_a_separable_784_dimensional_problem_in_two_epochs() -> None:
+    # How fast is bench/train_speed.py's business; here: how few epochs it takes.
     X, y = prototypes_problem(3000, noise=0.9, seed=1)
     Xt, yt = prototypes_problem(1000, noise=0.9, seed=2)
     network = NeuralNetwork([784, 32, 10], seed=0)
-    started = time.perf_counter()
     reports = network.train((X, y), 2, 10, 0.1, validation_data=(Xt, yt), verbose=False)
-    assert time.perf_counter() - started < 2.0
     assert reports[-1].validation_accuracy is not None
     assert reports[-1].validation_accuracy >= 97.0
 

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 import huggingface_hub.constants
 import pytest
 
+from nn_core.layers import parse_layers
 from nn_core.model_files import save_model
 from nn_core.network import NeuralNetwork
+from nn_core.sequential import Sequential
 from registry.stores import ModelStore, get_store
 from tests.fixtures.hub_server import HubDouble
 from tests.fixtures.networks import model_metadata
@@ -52,7 +54,11 @@ class StoreEnv:
 
 @pytest.fixture
 def make_model(tmp_path: Path) -> MakeModel:
-    """`make_model(name, seed=0, sizes=(784, 16, 10), accuracy=91.0, png=False) -> weights path`."""
+    """`make_model(name, seed=0, sizes=(784, 16, 10), accuracy=91.0, png=False, layers=None)`.
+
+    Returns the weights path. `layers` (the short form, e.g. "conv3x3x4,pool2,dense10") makes a
+    convolutional network over 1 × 28 × 28 images instead of the MLP of `sizes`.
+    """
     folder = tmp_path / "models"
     folder.mkdir(exist_ok=True)
 
@@ -62,8 +68,13 @@ def make_model(tmp_path: Path) -> MakeModel:
         sizes: tuple[int, ...] = (784, 16, 10),
         accuracy: float | None = 91.0,
         png: bool = False,
+        layers: str | None = None,
     ) -> Path:
-        network = NeuralNetwork(list(sizes), seed=seed)
+        network = (
+            Sequential(parse_layers(layers), [1, 28, 28], seed=seed)
+            if layers
+            else NeuralNetwork(list(sizes), seed=seed)
+        )
         weights = folder / f"{name}.safetensors"
         save_model(network, weights, model_metadata(network, name, accuracy))
         if png:

@@ -201,3 +201,14 @@ def test_mirrored_fields_are_read_only(
     assert first_after.revision == first.revision
     assert first_after.description == "new text"
     assert staff_client.get(reverse("admin:registry_registeredmodel_add")).status_code == 403
+
+
+def test_a_cnn_shows_its_architecture_in_the_list_and_its_layers_in_the_detail(
+    staff_client: Client, local_env: StoreEnv, make_model: MakeModel
+) -> None:
+    entry = services.push_model(make_model("cnn-a", layers="conv3x3x4,pool2,dense10"))
+    listing = staff_client.get(reverse(CHANGELIST)).content.decode()
+    assert "1x28x28-conv3x3x4-pool2-dense10" in listing
+    detail = staff_client.get(change_url(entry)).content.decode()
+    assert "maxpool2d" in detail
+    assert "conv2d" in detail

@@ -156,3 +156,29 @@ def test_push_without_curves_drops_the_old_ones(store_env: StoreEnv, make_model:
     assert "tiny-a.png" not in head.files
     assert store.fetch("tiny-a.png", v1.revision).read_bytes() == PNG  # history keeps it
     assert services.model_image_bytes(v2) is None
+
+
+def test_a_cnn_is_stored_synced_and_carded_with_its_architecture(
+    store_env: StoreEnv, make_model: MakeModel
+) -> None:
+    weights = make_model("cnn-a", accuracy=99.1, layers="conv3x3x4,pool2,dense10")
+    entry = services.push_model(weights)
+    assert entry.architecture == "1x28x28-conv3x3x4-pool2-dense10"
+    assert entry.input_shape == [1, 28, 28]
+    assert [spec["type"] for spec in entry.layers] == [
+        "conv2d", "activation", "maxpool2d", "flatten", "dense",
+    ]  # fmt: skip
+    assert entry.sizes == [784, 4 * 26 * 26, 10]
+    RegisteredModel.objects.all().delete()
+    services.sync_models()
+    synced = RegisteredModel.objects.get(name="cnn-a")
+    assert synced.layers == entry.layers
+    network = services.load_network(synced)
+    original = load_model(weights).network
+    x = np.random.default_rng(0).random((3, 784), dtype=np.float32)
+    np.testing.assert_array_equal(network.feedforward(x), original.feedforward(x))
+    readme = store_env.store().fetch("README.md", synced.revision)
+    assert "| `cnn-a` | 1x28x28-conv3x3x4-pool2-dense10 |" in ModelCard.load(readme).text
+    data = metadata_load(readme)
+    assert data is not None
+    assert [item["name"] for item in data["model-index"]] == ["cnn-a"]

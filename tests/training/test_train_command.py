@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import OutputWrapper
 from PIL import Image
 
 from nn_core.model_files import load_model
@@ -217,3 +218,90 @@ def test_a_random_seed_is_drawn_and_recorded(mnist_splits: Any) -> None:
     result = services.run_training(config, mnist_splits)
     assert isinstance(result.config.seed, int)
     assert services.build_metadata(result, "x").training["seed"] == result.config.seed
+
+
+def test_a_cnn_from_a_layer_spec_is_trained_and_named_by_its_layers(
+    tmp_path: Path, mnist_splits: Any
+) -> None:
+    out = io.StringIO()
+    call_command(
+        "train_mnist", "--layers", "conv3x3x4,pool2,dense16,dropout0.2,dense10", "--optimizer",
+        "adam", "--learning-rate", "0.003", "--epochs", "1", "--limit-train", "2000", "--seed",
+        "5", "--augment", "--output", str(tmp_path), stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    weights = list(tmp_path.glob("*.safetensors"))
+    assert len(weights) == 1
+    loaded = load_model(weights[0])
+    meta = loaded.metadata
+    accuracy = int(meta.metrics["test_accuracy"])
+    assert meta.name == f"mnist-conv3x3x4-pool2-dense16-dropout0p2-dense10-relu-aug-{accuracy}"
+    assert meta.input_shape == [1, 28, 28]
+    assert [spec["type"] for spec in meta.layers] == [
+        "conv2d", "activation", "maxpool2d", "flatten", "dense", "activation", "dropout", "dense",
+    ]  # fmt: skip
+    assert meta.training["config"]["augment"] is True
+    assert meta.training["config"]["layers"] == meta.layers
+    assert accuracy > 60  # 2,000 augmented images, one epoch
+    test = mnist_splits.test
+    recomputed = 100.0 * np.mean(loaded.network.predict(test.images).digits == test.labels)
+    assert meta.metrics["test_accuracy"] == pytest.approx(recomputed)
+    assert "training conv3x3x4-pool2-dense16-dropout0.2-dense10 relu/softmax, augmented" in (
+        out.getvalue()
+    )
+
+
+def test_dropout_flag_on_an_mlp_and_a_json_layer_file(tmp_path: Path, mnist_splits: Any) -> None:
+    call_command(
+        "train_mnist", *TINY[:-4], "--epochs", "1", "--limit-train", "1000", "--dropout", "0.3",
+        "--name", "mlp-dropout", "--output", str(tmp_path), verbosity=0,
+    )  # fmt: skip
+    meta = json.loads((tmp_path / "mlp-dropout.json").read_text())
+    assert {"type": "dropout", "rate": 0.3} in meta["layers"]
+    spec_file = tmp_path / "layers.json"
+    spec_file.write_text(
+        json.dumps(
+            [
+                {"type": "dense", "units": 12},
+                {"type": "activation", "function": "tanh"},
+                {"type": "dense", "units": 10},
+            ]
+        )
+    )
+    call_command(
+        "train_mnist", "--layers", str(spec_file), "--epochs", "1", "--limit-train", "500",
+        "--name", "from-json", "--output", str(tmp_path), verbosity=0,
+    )  # fmt: skip
+    loaded = load_model(tmp_path / "from-json.safetensors")
+    assert loaded.metadata.sizes == [784, 12, 10]
+    assert loaded.metadata.activation == "tanh"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--layers", "conv3x3x4,dense10", "--arch", "cnn"], "--layers or --arch, not both"),
+        (["--layers", "conv3x3"], "cannot read layer"),
+        (["--layers", "conv3x3x4,dense12"], "must end with dense10"),
+        (["--layers", "conv29x29x4,dense10"], "does not fit"),
+        (["--layers", "missing.json"], "cannot read the JSON layer list"),
+        (["--dropout", "1.5"], "--dropout must be in"),
+    ],
+)
+def test_bad_architectures_are_clear_errors(arguments: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        call_command("train_mnist", *arguments, "--epochs", "1", verbosity=0)
+
+
+def test_progress_bars_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from training.management.commands.train_mnist import EpochProgress
+
+    report = EpochReport(1, 0.5, 90.0, 0.4, 0.1, 1.0)
+    for interactive in (False, True):
+        out = io.StringIO()
+        progress = EpochProgress(OutputWrapper(out), 1, interactive=interactive)
+        for batch in range(1, 51):
+            progress.on_batch(batch, 50)
+        progress.on_epoch(report, True)
+        drawn = capsys.readouterr().err
+        assert out.getvalue().count("epoch   1/1") == 1
+        assert ("epoch 1/1" in drawn) is interactive

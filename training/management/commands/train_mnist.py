@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from mnist_samples.services import get_splits
+from nn_core.layers import PRESETS
 from nn_core.mnist import MnistFormatError, MnistNotFoundError, MnistSplits
 from nn_core.network import ACTIVATIONS, COSTS, OPTIMIZERS, OUTPUTS, EpochReport, TrainingDiverged
 from training import services
@@ -21,19 +22,34 @@ CHANCE_WARNING = 20.0  # percent test accuracy under which a run has learned clo
 
 
 class EpochProgress:
-    """A tqdm bar inside each epoch and one log line per finished epoch."""
+    """A tqdm bar inside each epoch (on a terminal only) and one log line per finished epoch.
 
-    def __init__(self, out: OutputWrapper, epochs: int, *, verbosity: int = 1) -> None:
-        """Report to ``out``; ``verbosity`` 0 prints nothing, 1 the lines and the bar."""
+    In a log (``make run``'s first-run training, CI, a pipe) a bar would be thousands of
+    redraws; there only the epoch lines are written.
+    """
+
+    def __init__(
+        self,
+        out: OutputWrapper,
+        epochs: int,
+        *,
+        verbosity: int = 1,
+        interactive: bool | None = None,
+    ) -> None:
+        """Report to ``out``; ``verbosity`` 0 prints nothing, 1 the lines and the bar.
+
+        ``interactive`` (default: whether stderr is a terminal) decides whether bars are drawn.
+        """
         self.out = out
         self.epochs = epochs
         self.verbosity = verbosity
+        self.interactive = sys.stderr.isatty() if interactive is None else interactive
         self.bar: tqdm[Any] | None = None
         self.epoch = 1
 
     def on_batch(self, done: int, total: int) -> None:
         """Advance the bar; a new bar starts with each epoch."""
-        if self.verbosity == 0:
+        if self.verbosity == 0 or not self.interactive:
             return
         if self.bar is None:
             self.bar = tqdm(
@@ -76,7 +92,37 @@ def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAS
         nargs="+",
         default=list(defaults.sizes),
         metavar="N",
-        help=f"layer sizes, input first: 784 ... 10 (default {' '.join(map(str, defaults.sizes))})",
+        help="fully connected layer sizes, input first: 784 ... 10 "
+        f"(default {' '.join(map(str, defaults.sizes))})",
+    )
+    parser.add_argument(
+        "--layers",
+        default=None,
+        metavar="SPEC",
+        help="any architecture instead of --sizes: e.g. "
+        '"conv5x5x32,pool2,conv5x5x64,pool2,dense128,dropout0.5,dense10" (the hidden '
+        "activation follows every conv and dense layer but the last), or a JSON file of layer "
+        "specs; see docs/TRAINING.md",
+    )
+    parser.add_argument(
+        "--arch",
+        default=None,
+        choices=sorted(PRESETS),
+        help="a preset architecture: "
+        + "; ".join(f"{name}: {text}" for name, text in sorted(PRESETS.items())),
+    )
+    parser.add_argument(
+        "--augment",
+        action="store_true",
+        help="distort every training batch (shift, rotation, scale, shear, stroke width, blur)",
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="dropout rate: after every hidden layer of a --sizes network, or the rate of every "
+        "dropout layer of --layers / --arch (default: none / as specified)",
     )
     parser.add_argument(
         "--activation",
@@ -158,7 +204,19 @@ def config_from_options(options: dict[str, Any]) -> TrainingConfig:
     Raises:
         CommandError: with the validation message.
     """
+    layers_text = options.get("layers")
+    arch = options.get("arch")
+    if layers_text and arch:
+        raise CommandError("give --layers or --arch, not both")
+    text = layers_text or (PRESETS[arch] if arch else None)
+    try:
+        layers = services.layers_from_text(text, options["activation"]) if text else None
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
     config = TrainingConfig(
+        layers=layers,
+        dropout=options.get("dropout") or 0.0,
+        augment=bool(options.get("augment")),
         sizes=tuple(options["sizes"]),
         activation=options["activation"],
         output=options["output_layer"],
@@ -221,7 +279,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name",
             default=None,
-            help="file stem (default: mnist-<sizes>-<activation>-<test accuracy %%, floored>)",
+            help="file stem (default: mnist-<sizes or layers>-<activation>[-aug]-<test accuracy "
+            "%%, floored>)",
         )
         parser.add_argument(
             "--output",
@@ -282,8 +341,10 @@ class Command(BaseCommand):
 def describe(config: TrainingConfig) -> str:
     """One line naming the network and its hyperparameters."""
     return (
-        f"training {'-'.join(str(s) for s in config.sizes)} {config.activation}/{config.output}, "
-        f"{config.cost}, {config.optimizer} lr {config.learning_rate:g} batch "
+        f"training {config.architecture} {config.activation}/{config.output}"
+        + (", augmented" if config.augment else "")
+        + ", "
+        + f"{config.cost}, {config.optimizer} lr {config.learning_rate:g} batch "
         f"{config.mini_batch_size}, {config.epochs} epochs, schedule {config.schedule}, "
         f"l2 {config.l2:g}, seed {config.seed if config.seed is not None else 'random'}"
         + (f", first {config.limit_train} training images" if config.limit_train else "")
