@@ -15,9 +15,9 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from inference.pixels import INPUT_SIZE, FloatArray, check_not_both, parse_batch, parse_pixels
+from inference.pixels import INPUT_SIZE, FloatArray, parse_batch, parse_pixels
 from inference.queries import QuerySerializer
-from inference.request_bodies import check_fields
+from inference.request_bodies import check_fields, pixels_input, predict_input
 from nn_core.layers import LAYER_TYPES, PARAMETER_TYPES
 
 MODEL_NAME_MAX_LENGTH = 200
@@ -106,24 +106,34 @@ class StrictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 @extend_schema_serializer(component_name="Predict")
 class PredictRequestSerializer(StrictRequestSerializer):
-    """`POST /predict`: exactly one of `pixels` (one image) and `batch` (many)."""
+    """`POST /predict`: exactly one of `pixels` (one image) and `batch` (many).
+
+    The fields describe the body for the schema. The rules live in one place,
+    `inference.request_bodies.predict_input`, which the view calls directly (no serializer
+    instance per request) and which validating through this serializer runs as well.
+    """
 
     pixels = PixelsField(required=False)
     batch = BatchField(required=False)
     model = model_field()
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """Require exactly one of `pixels` and `batch`."""
-        check_not_both(attrs)
-        return attrs
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """The checked body: `pixels` or `batch` (a NumPy array), and `model`."""
+        checked = predict_input(data)
+        return {"batch" if checked.batch else "pixels": checked.pixels, "model": checked.model}
 
 
 @extend_schema_serializer(component_name="Pixels")
 class PixelsRequestSerializer(StrictRequestSerializer):
-    """`POST /activations`: one image."""
+    """`POST /activations`: one image (rules: `inference.request_bodies.pixels_input`)."""
 
     pixels = PixelsField()
     model = model_field()
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """The checked body: `pixels` (a NumPy array) and `model`."""
+        pixels, model = pixels_input(data)
+        return {"pixels": pixels, "model": model}
 
 
 @extend_schema_serializer(component_name="ImageJSON")

@@ -100,3 +100,26 @@ def test_what_orjson_refuses_is_reported_as_before(
     client: Client, registered_model: RegisteredModel, body: bytes
 ) -> None:
     assert_error(post_json(client, "/predict", body), 400, "malformed_json")
+
+
+def test_the_request_serializers_run_the_views_rules() -> None:
+    """Validating through the documented serializers gives the views' own answers."""
+    from inference.errors import ApiError
+    from inference.serializers import PixelsRequestSerializer, PredictRequestSerializer
+
+    good = PredictRequestSerializer(data={"batch": [[0.0] * 784] * 2, "model": "m"})
+    assert good.is_valid()
+    assert good.validated_data["batch"].shape == (2, 784)
+    assert good.validated_data["model"] == "m"
+    for bad, field in (
+        ({"pixels": [0.0] * 784, "batch": [[0.0] * 784]}, "batch"),
+        ({"pixels": [0.0] * 3}, "pixels"),
+        ({"pixel": []}, "pixel"),
+    ):
+        with pytest.raises(ApiError) as raised:
+            PredictRequestSerializer(data=bad).is_valid()
+        assert raised.value.status_code == 400
+        assert field in raised.value.fields, (bad, raised.value.fields)
+    single = PixelsRequestSerializer(data={"pixels": [1.0] * 784})
+    assert single.is_valid()
+    assert single.validated_data["model"] is None
