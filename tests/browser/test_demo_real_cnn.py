@@ -84,6 +84,10 @@ def test_real_cnn_from_the_api_shows_maps_kernels_and_prediction(
     page.on("response", lambda response: responses.append(response))
     open_demo(page, live_server.url)
     expect(page.locator("#prediction-model")).to_have_attribute("data-model", NAME)
+    # The model bar names the layers, not the flattened sizes (784 → 2704 → 10).
+    expect(page.locator("#model-architecture")).to_have_text(
+        "1x28x28 → conv3x3x4 → pool2 → dense10"
+    )
 
     # What the real API answered for the image shown on arrival.
     activations = last_json(responses, r"/activations$")

@@ -200,7 +200,11 @@ async function loadModels() {
 }
 
 function showModelFacts(model) {
-  $("model-architecture").textContent = model.sizes?.join(" → ") ?? model.architecture ?? "–";
+  // An MLP reads best as its layer sizes; other networks as their layer specs (conv, pool, ...).
+  const spec = String(model.architecture ?? "");
+  const layered = /conv|pool|dropout|flatten/i.test(spec);
+  $("model-architecture").textContent =
+    (layered ? spec.split("-").join(" → ") : model.sizes?.join(" → ")) || spec || "–";
   $("model-activation").textContent = [model.activation, model.output].filter(Boolean).join(" / ") || "–";
   $("model-accuracy").textContent = formatAccuracy(model.accuracy);
   const source = describeSource(model);
