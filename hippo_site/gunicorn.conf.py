@@ -82,3 +82,5 @@ def post_worker_init(worker: Any) -> None:
         warm_up()
     except Exception:
         logging.getLogger("hippo.gunicorn").warning("warm-up failed", exc_info=True)
+    # Operators (and the kill -9 test) can tell when a new worker starts accepting connections.
+    worker.log.info("Worker ready to accept (pid: %s)", worker.pid)
