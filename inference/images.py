@@ -31,7 +31,7 @@ from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from inference.errors import ApiError, invalid_input, payload_too_large
-from inference.serializers import MODEL_NAME_MAX_LENGTH
+from inference.request_bodies import model_name
 
 ACCEPTED_FORMATS = ("PNG", "JPEG")
 MAX_IMAGE_PIXELS = 4096 * 4096
@@ -83,16 +83,18 @@ def decode_data_url(value: object, field: str = "image") -> bytes:
         raise invalid_input({field: ["the data: URL does not hold valid base64"]}) from None
 
 
-MULTIPART_FIELDS: dict[str, int | None] = {"model": MODEL_NAME_MAX_LENGTH, "image": None}
-"""Fields of a multipart `/predict/image` request: text fields with their longest value, and
-files (None)."""
+MULTIPART_FIELDS: dict[str, bool] = {"model": False, "image": True}
+"""Fields of a multipart `/predict/image` request, each True for a file and False for text."""
 
 
 def multipart_model(form: object) -> str | None:
-    """The `model` field of a multipart form, after checking every text field's length.
+    """The `model` field of a multipart form, after checking which fields the form holds.
+
+    `model` is checked by the same DRF field as in JSON bodies
+    (`inference.request_bodies.model_name`: its length, no NUL characters).
 
     Raises:
-        ApiError: `invalid_input` naming a field that is too long or unknown.
+        ApiError: `invalid_input` naming an unknown, repeated or mistyped field, or a bad `model`.
     """
     fields: dict[str, list[str]] = {}
     lists = getattr(form, "lists", None)
@@ -101,18 +103,17 @@ def multipart_model(form: object) -> str | None:
         if name not in MULTIPART_FIELDS:
             fields[str(name)[:64]] = [f"unknown field; expected {', '.join(MULTIPART_FIELDS)}"]
             continue
-        limit = MULTIPART_FIELDS[name]
-        if limit is None:
+        if MULTIPART_FIELDS[name]:
             if any(isinstance(value, str) for value in values):
                 fields[name] = ["expected a file (a PNG or JPEG image), not text"]
-        elif any(not isinstance(value, str) or len(value) > limit for value in values):
-            fields[name] = [f"expected text of at most {limit} characters"]
+        elif any(not isinstance(value, str) for value in values):
+            fields[name] = ["expected text, not a file"]
         if name not in fields and len(values) > 1:
             fields[name] = ["given more than once"]
     if fields:
         raise invalid_input(fields)
     model = form.get("model") if hasattr(form, "get") else None
-    return str(model) if model else None
+    return model_name({"model": model}) if model else None
 
 
 def _open(data: bytes, field: str) -> Image.Image:

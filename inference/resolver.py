@@ -60,8 +60,6 @@ def _query(name: str | None, connection: BaseDatabaseWrapper) -> tuple[Any, ...]
 
 def _row(name: str | None) -> tuple[Any, ...] | None:
     """`_COLUMNS` of the model called `name` (None: the default), or None when there is none."""
-    if name is not None and "\x00" in name:
-        return None  # no row has such a name; PostgreSQL would refuse the query (see `named`)
     row: tuple[Any, ...] | None = ROWS.get(name, lambda connection: _query(name, connection))
     return row
 

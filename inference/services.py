@@ -288,7 +288,7 @@ def model_detail(name: str) -> dict[str, Any]:
 
 
 def _detail(name: str) -> dict[str, Any]:
-    entry = registry.list_enabled_models().named(name).first()
+    entry = registry.list_enabled_models().filter(name=name).first()
     if entry is None:
         raise ModelNotFound(f"No model named {name!r}.")
     metrics = dict(entry.metrics or {})

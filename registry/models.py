@@ -26,20 +26,6 @@ class Status(models.TextChoices):
     BROKEN = "broken", "Broken"
 
 
-class RegisteredModelQuerySet(models.QuerySet["RegisteredModel"]):
-    """Queries of registered models."""
-
-    def named(self, name: str) -> RegisteredModelQuerySet:
-        """The rows called `name` (at most one); none at all for a name no row can have.
-
-        Names come from URLs and request bodies. PostgreSQL refuses any query holding a NUL
-        character (an error, not an empty result), and no stored name holds one.
-        """
-        if "\x00" in name:
-            return self.none()
-        return self.filter(name=name)
-
-
 class RegisteredModel(models.Model):
     """A model of the store, as last seen by `push_model` or `sync_models`.
 
@@ -84,8 +70,6 @@ class RegisteredModel(models.Model):
     is_default = models.BooleanField("default", default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.AVAILABLE)
     status_reason = models.TextField(blank=True)
-
-    objects = RegisteredModelQuerySet.as_manager()
 
     class Meta:
         """One default at most, enforced by the database."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 
 from nn_core.model_files import ModelFileError, load_model, sha256_file
 from nn_core.sequential import Sequential
@@ -32,7 +33,7 @@ from registry.errors import (
 from registry.hub_http import hub_operation
 from registry.integrity import probe_problem
 from registry.layout import MIRRORED_FIELDS
-from registry.models import RegisteredModel, RegisteredModelQuerySet, Status, Store
+from registry.models import RegisteredModel, Status, Store
 from registry.push import push_model
 from registry.stores import HubStore, LocalStore, ModelStore, hub_token
 from registry.sync import SyncReport, sync_models
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 # --- reading the registry -----------------------------------------------------------------------
 
 
-def list_enabled_models() -> RegisteredModelQuerySet:
+def list_enabled_models() -> QuerySet[RegisteredModel]:
     """The enabled models (whatever their status), ordered by name."""
     return RegisteredModel.objects.filter(enabled=True).order_by("name")
 
@@ -99,7 +100,7 @@ def resolve_model(name: str | None) -> RegisteredModel:
     """
     if name is None:
         return _check_servable(get_default_model())
-    entry = RegisteredModel.objects.named(name).first()
+    entry = RegisteredModel.objects.filter(name=name).first()
     if entry is None:
         raise ModelNotFound(f"no model named '{name}'")
     return _check_servable(entry)

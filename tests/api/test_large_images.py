@@ -88,6 +88,8 @@ def test_every_multipart_field_is_limited_and_named(
     assert len(response.content) < 2000  # the name is not echoed back
     error = assert_error(upload(client, seven(), colour="red"), 400, "invalid_input")
     assert set(error["fields"]) == {"colour"}
+    error = assert_error(upload(client, seven(), model="a\x00b"), 400, "invalid_input")
+    assert set(error["fields"]) == {"model"}  # the JSON bodies' own rule: no NUL characters
     named = upload(client, seven(), model=registered_model.name)
     assert named.status_code == 200
     assert named.json()["model"] == registered_model.name
