@@ -52,7 +52,12 @@ INSTALLED_APPS = [
     "training",
 ]
 
+# Health probes come by the instance's IP address, whatever ALLOWED_HOSTS says (api.middleware).
+HIPPO_ANY_HOST_PATHS = ["/healthz", "/readyz"]
+
 MIDDLEWARE = [
+    # First: every later middleware that reads the host must see the probes' hosts as allowed.
+    "api.middleware.AnyHostProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
