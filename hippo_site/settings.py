@@ -44,13 +44,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hippo_site.apps.HippoSiteConfig",
+    # Below every app that serves an API (they import it; it imports none of them).
+    "api",
     "registry",
     "inference",
     "mnist_samples",
     "training",
 ]
 
+# Health probes come by the instance's IP address, whatever ALLOWED_HOSTS says (api.middleware).
+HIPPO_ANY_HOST_PATHS = ["/healthz", "/readyz"]
+
 MIDDLEWARE = [
+    # First: every later middleware that reads the host must see the probes' hosts as allowed.
+    "api.middleware.AnyHostProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -123,13 +130,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- API ---
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # orjson in and out (inference.renderers, inference.parsers): DRF's classes, faster.
-    "DEFAULT_RENDERER_CLASSES": ["inference.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["inference.parsers.JSONParser"],
+    # orjson in and out (api.renderers, api.parsers): DRF's classes, faster.
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "inference.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     # No `?format=` override: the API speaks JSON only, and negotiation then never parses the
     # query string (~25 µs per request).
     "URL_FORMAT_OVERRIDE": None,
@@ -157,9 +164,9 @@ SPECTACULAR_SETTINGS = {
         "inference.schema.state_request_constraints",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "ModelStatusEnum": "inference.serializers.MODEL_STATUSES",
-        "ReadinessStatusEnum": "inference.serializers.READINESS_STATUSES",
-        "HealthStatusEnum": "inference.serializers.HEALTH_STATUSES",
+        "ModelStatusEnum": "inference.response_serializers.MODEL_STATUSES",
+        "ReadinessStatusEnum": "inference.response_serializers.READINESS_STATUSES",
+        "HealthStatusEnum": "inference.response_serializers.HEALTH_STATUSES",
     },
 }
 

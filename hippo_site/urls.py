@@ -9,8 +9,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from api.docs_views import RedocView, SwaggerView, redoc_bundle_view
 from hippo_site.views import DemoView, SchemaView
-from inference.docs_views import RedocView, SwaggerView, redoc_bundle_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -26,6 +26,6 @@ urlpatterns = [
 ]
 
 # Errors outside DRF views: pages for browsers (and the admin), the JSON envelope for API clients.
-handler400 = "inference.error_handlers.bad_request"
-handler404 = "hippo_site.views.not_found"
-handler500 = "hippo_site.views.server_error"
+handler400 = "api.error_pages.bad_request"
+handler404 = "api.error_pages.not_found"
+handler500 = "api.error_pages.server_error"

@@ -1,7 +1,7 @@
-"""Views of the site itself (the API lives in `inference` and `mnist_samples`).
+"""Views of the site itself: the demo page and the OpenAPI schema.
 
-Besides the demo page: the error pages (HTML for browsers, the API's JSON envelope for API clients)
-and the OpenAPI schema, which a browser sees as a readable page instead of a file download.
+The API lives in `inference` and `mnist_samples`, its error pages in `api.error_pages`. The
+schema is a readable page for a browser instead of a file download.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.generic import TemplateView
 from drf_spectacular.renderers import OpenApiYamlRenderer
@@ -17,8 +16,6 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
-
-from inference import error_handlers
 
 
 class DemoView(TemplateView):
@@ -29,35 +26,6 @@ class DemoView(TemplateView):
     """
 
     template_name = "demo/index.html"
-
-
-def wants_html(request: HttpRequest) -> bool:
-    """True for a browser: the admin, or an `Accept` header that names `text/html`.
-
-    API clients send `application/json` (or `*/*`, as curl does) and keep getting JSON; only a
-    client that explicitly asks for HTML gets a page.
-    """
-    if request.path.startswith("/admin"):
-        return True
-    return "text/html" in request.headers.get("Accept", "")
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """404 for a path that matches no route: a page for browsers, the JSON envelope otherwise."""
-    if not wants_html(request):
-        return error_handlers.not_found(request, exception)
-    html = render_to_string("404.html", {"path": request.path}, request=request)
-    return HttpResponse(html, status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    """500: a page for browsers, the JSON envelope otherwise; details only ever go to the log.
-
-    The template gets no request context on purpose: a crash may come from the context itself.
-    """
-    if not wants_html(request):
-        return error_handlers.server_error(request)
-    return HttpResponse(render_to_string("500.html"), status=500)
 
 
 class SchemaHTMLRenderer(BaseRenderer):

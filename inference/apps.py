@@ -6,3 +6,10 @@ class InferenceConfig(AppConfig):
 
     name = "inference"
     verbose_name = "Inference API"
+
+    def ready(self) -> None:
+        """Let the API's exception handler answer the registry's errors with their codes."""
+        from api.errors import register_translator
+        from inference.errors import registry_error
+
+        register_translator(registry_error)

@@ -25,13 +25,12 @@ import numpy as np
 from django.conf import settings
 from numpy.lib import format as npy_format
 
-from inference.errors import invalid_input, payload_too_large
-from inference.pixels import INPUT_SIZE, FloatArray
+from api.errors import invalid_input, payload_too_large
+from api.parsers import BODY_FIELD as FIELD
+from nn_core.arrays import FloatArray
+from nn_core.constants import IMAGE_SIDE, INPUT_SIZE
 
-FIELD = "body"
-"""The field errors about a binary body are reported under."""
-
-IMAGE_SHAPE = (28, 28)
+IMAGE_SHAPE = (IMAGE_SIDE, IMAGE_SIDE)
 ACCEPTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32))
 
 
@@ -111,9 +110,8 @@ def batch_from_npy(body: bytes) -> PixelBatch:
         (len(shape) == 2 and shape[1] == INPUT_SIZE)
         or (len(shape) == 3 and tuple(shape[1:]) == IMAGE_SHAPE)
     ):
-        raise invalid_input(
-            {FIELD: [f"shape must be (n, {INPUT_SIZE}) or (n, 28, 28), got {tuple(shape)}"]}
-        )
+        shapes = f"(n, {INPUT_SIZE}) or (n, {IMAGE_SIDE}, {IMAGE_SIDE})"
+        raise invalid_input({FIELD: [f"shape must be {shapes}, got {tuple(shape)}"]})
     count = int(shape[0])
     _check_count(count)
     expected = count * INPUT_SIZE * dtype.itemsize

@@ -1,21 +1,13 @@
-"""Error responses of the API: every error is `{"error": {"code", "message", "fields"}}`.
+"""The inference API's own errors: the model registry's exceptions, and a model's invalid output.
 
-Views raise `ApiError` (or let DRF raise its own exceptions); `api_exception_handler`, wired in
-`REST_FRAMEWORK["EXCEPTION_HANDLER"]`, renders them all in the one envelope. Errors of the model
-registry and of the MNIST data are mapped here too, so views need no `try` blocks of their own.
+The envelope, `ApiError` and DRF's exceptions live in `api.errors`; `registry_error` is registered
+there as a translator (`inference.apps`), so a view that lets a registry exception through answers
+with the API's code for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
-
-from nn_core.mnist import MnistNotFoundError
+from api.errors import ApiError
 from registry.errors import (
     ModelBroken,
     ModelNotFound,
@@ -23,41 +15,6 @@ from registry.errors import (
     ModelUnavailable,
     NoDefaultModel,
 )
-
-FieldErrors = dict[str, list[str]]
-
-
-class ApiError(exceptions.APIException):
-    """An error with Hippo's code, message and per-field messages.
-
-    Args:
-        status_code: The HTTP status of the response.
-        code: A stable machine-readable code (`invalid_input`, `model_not_found`, ...).
-        message: A sentence for humans.
-        fields: Messages per request field (empty when the error is not about one field).
-        retry_after: Seconds to send as `Retry-After` (503 and 429 answers), or None.
-    """
-
-    def __init__(
-        self,
-        status_code: int,
-        code: str,
-        message: str,
-        fields: FieldErrors | None = None,
-        *,
-        retry_after: int | None = None,
-    ) -> None:
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.code = code
-        self.message = message
-        self.fields: FieldErrors = fields or {}
-        self.retry_after = retry_after
-
-
-def invalid_input(fields: FieldErrors, message: str | None = None) -> ApiError:
-    """Return a 400 `invalid_input` error for the given field messages."""
-    return ApiError(400, "invalid_input", message or summarize_fields(fields), fields)
 
 
 def model_output_invalid(model: str, detail: str) -> ApiError:
@@ -69,46 +26,8 @@ def model_output_invalid(model: str, detail: str) -> ApiError:
     return ApiError(409, "model_output_invalid", message, {"model": [message]})
 
 
-def payload_too_large(message: str, field: str | None = None) -> ApiError:
-    """Return a 413 `payload_too_large` error, optionally naming the field that is too big."""
-    return ApiError(413, "payload_too_large", message, {field: [message]} if field else None)
-
-
-def error_body(
-    code: str, message: str, fields: Mapping[str, list[str]] | None = None
-) -> dict[str, Any]:
-    """Return the JSON body of an error response."""
-    return {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
-
-
-def summarize_fields(fields: Mapping[str, list[str]]) -> str:
-    """Turn field messages into one sentence, e.g. `pixels: expected 784 numbers, got 783`."""
-    parts = [f"{name}: {'; '.join(messages)}" for name, messages in fields.items() if messages]
-    return "Invalid input. " + " | ".join(parts) if parts else "Invalid input."
-
-
-def _flatten(detail: Any) -> list[str]:
-    """Flatten a DRF error detail (string, list or nested dict) into plain messages."""
-    if isinstance(detail, Mapping):
-        return [
-            f"{key}: {message}" if key else message
-            for key, value in detail.items()
-            for message in _flatten(value)
-        ]
-    if isinstance(detail, list | tuple):
-        return [message for item in detail for message in _flatten(item)]
-    return [str(detail)]
-
-
-def _validation_fields(detail: Any) -> FieldErrors:
-    """Turn a `ValidationError.detail` into `{field: [messages]}`."""
-    if isinstance(detail, Mapping):
-        return {str(key): _flatten(value) for key, value in detail.items()}
-    return {"non_field_errors": _flatten(detail)}
-
-
-def _registry_error(exc: Exception) -> ApiError | None:
-    """Map errors of the registry and of the MNIST data to API errors."""
+def registry_error(exc: Exception) -> ApiError | None:
+    """Map an error of the model registry to the API's code for it (None for other errors)."""
     if isinstance(exc, ModelNotFound):
         return ApiError(404, "model_not_found", exc.message, {"model": [exc.message]})
     if isinstance(exc, NoDefaultModel):
@@ -120,100 +39,4 @@ def _registry_error(exc: Exception) -> ApiError | None:
         )
     if isinstance(exc, ModelUnavailable | ModelBroken):
         return ApiError(409, "model_unavailable", exc.message, {"model": [exc.message]})
-    if isinstance(exc, MnistNotFoundError):
-        # The exception's text names the folders searched, which helps operators; it holds no
-        # secrets (paths of the data directory only).
-        return ApiError(503, "mnist_unavailable", f"MNIST is not available: {exc}")
     return None
-
-
-MULTIPART_PARSE_ERROR = "Multipart form parse error - "
-"""How DRF's `MultiPartParser` starts the message of its `ParseError`."""
-
-
-def _parse_error(detail: str) -> ApiError:
-    """A body that cannot be parsed, named for what it is (multipart or JSON)."""
-    if detail.startswith(MULTIPART_PARSE_ERROR):
-        reason = detail.removeprefix(MULTIPART_PARSE_ERROR)
-        return ApiError(
-            400, "malformed_multipart", f"The multipart/form-data body cannot be parsed: {reason}"
-        )
-    return ApiError(400, "malformed_json", f"The request body is not valid JSON: {detail}")
-
-
-def to_api_error(exc: Exception) -> ApiError | None:
-    """Translate any exception the API knows about into an `ApiError` (None for the others)."""
-    mapped: ApiError | None
-    if isinstance(exc, ApiError):
-        mapped = exc
-    elif isinstance(exc, exceptions.ValidationError):
-        mapped = invalid_input(_validation_fields(exc.detail))
-    elif isinstance(exc, exceptions.ParseError):
-        mapped = _parse_error(str(exc.detail))
-    elif isinstance(exc, exceptions.UnsupportedMediaType):
-        mapped = ApiError(415, "unsupported_media_type", str(exc.detail))
-    elif isinstance(exc, RequestDataTooBig):
-        mapped = payload_too_large("The request body is larger than the server accepts.")
-    elif isinstance(exc, exceptions.Throttled):
-        mapped = ApiError(429, "throttled", str(exc.detail))
-    elif isinstance(exc, exceptions.MethodNotAllowed):
-        mapped = ApiError(405, "method_not_allowed", str(exc.detail))
-    elif isinstance(exc, exceptions.NotFound | Http404):
-        mapped = ApiError(404, "not_found", "Not found.")
-    elif isinstance(exc, PermissionDenied):
-        mapped = ApiError(403, "permission_denied", "Permission denied.")
-    elif isinstance(exc, exceptions.APIException):
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else exc.default_code
-        mapped = ApiError(exc.status_code, str(code), "; ".join(_flatten(exc.detail)))
-    else:
-        mapped = _registry_error(exc)
-    return mapped
-
-
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render every known exception as `{"error": {"code", "message", "fields"}}`.
-
-    Unknown exceptions return None so Django logs them and answers with its (JSON) 500 handler.
-    """
-    # Imported here: rest_framework.views reads the parser and renderer settings when imported,
-    # and those classes (inference.parsers) import this module.
-    from rest_framework.views import set_rollback
-
-    error = to_api_error(exc)
-    if error is None:
-        return None
-    headers: dict[str, str] = {}
-    wait = getattr(exc, "wait", None)  # set by Throttled; not in the type stubs
-    if isinstance(exc, exceptions.Throttled) and wait is not None:
-        headers["Retry-After"] = str(int(wait))
-    elif error.retry_after is not None:
-        headers["Retry-After"] = str(error.retry_after)
-    set_rollback()
-    return Response(
-        error_body(error.code, error.message, error.fields),
-        status=error.status_code,
-        headers=headers,
-    )
-
-
-HTTP_STATUS_CODES: dict[str, int] = {
-    "invalid_input": status.HTTP_400_BAD_REQUEST,
-    "malformed_json": status.HTTP_400_BAD_REQUEST,
-    "malformed_multipart": status.HTTP_400_BAD_REQUEST,
-    "model_not_found": status.HTTP_404_NOT_FOUND,
-    "no_default_model": status.HTTP_404_NOT_FOUND,
-    "not_found": status.HTTP_404_NOT_FOUND,
-    "method_not_allowed": status.HTTP_405_METHOD_NOT_ALLOWED,
-    "not_acceptable": status.HTTP_406_NOT_ACCEPTABLE,
-    "model_unavailable": status.HTTP_409_CONFLICT,
-    "model_output_invalid": status.HTTP_409_CONFLICT,
-    "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    "unsupported_media_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-    "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
-    "mnist_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
-    "model_downloading": status.HTTP_503_SERVICE_UNAVAILABLE,
-    "hub_unreachable": status.HTTP_503_SERVICE_UNAVAILABLE,
-    "busy": status.HTTP_503_SERVICE_UNAVAILABLE,
-}
-"""Every error code of the API and its HTTP status (documented in the schema and docs/API.md)."""

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.queries import QuerySerializer
+from api.schema import EXAMPLE_PIXELS, error_responses, example
+from api.serializers import SampleSerializer
+from api.views import ApiView
 from inference.examples import find_examples
-from inference.queries import QuerySerializer
-from inference.schema import EXAMPLE_MODEL, EXAMPLE_PIXELS, error_responses, example
-from inference.views import ApiView
-from mnist_samples.serializers import DATASETS, MAX_COUNT, SampleSerializer
+from inference.openapi import MODEL_PATH_PARAMETER
+from inference.openapi_examples import EXAMPLE_MODEL
+from nn_core.constants import NUM_CLASSES
+from nn_core.mnist import SPLIT_NAMES as DATASETS
+
+MAX_COUNT = 100
+"""Images per answer, at most (a page of the demo's gallery is 12)."""
 
 MAX_OFFSET = 50_000
 """The size of the largest split (train): no offset beyond it can match anything."""
@@ -27,11 +34,14 @@ class ExamplesQuerySerializer(QuerySerializer):
     """Query of `GET /models/{name}/examples`."""
 
     true = serializers.IntegerField(
-        min_value=0, max_value=9, required=False, help_text="Only images with this label."
+        min_value=0,
+        max_value=NUM_CLASSES - 1,
+        required=False,
+        help_text="Only images with this label.",
     )
     predicted = serializers.IntegerField(
         min_value=0,
-        max_value=9,
+        max_value=NUM_CLASSES - 1,
         required=False,
         help_text="Only images the model predicted as this digit.",
     )
@@ -53,7 +63,7 @@ class ExamplesQuerySerializer(QuerySerializer):
 class ExampleSerializer(SampleSerializer):
     """One MNIST image with its label and the model's answer."""
 
-    predicted = serializers.IntegerField(min_value=0, max_value=9)
+    predicted = serializers.IntegerField(min_value=0, max_value=NUM_CLASSES - 1)
     confidence = serializers.FloatField(help_text="Probability of the predicted digit (0..1).")
 
 
@@ -82,9 +92,7 @@ class ExamplesView(ApiView):
             "process, model revision and split) and reused. Without filters every image matches."
         ),
         parameters=[
-            OpenApiParameter(
-                "name", str, OpenApiParameter.PATH, description="Name of a registered model."
-            ),
+            MODEL_PATH_PARAMETER,
             ExamplesQuerySerializer,
         ],
         responses={

@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from api.values import pixels_json
 from inference.resolver import resolve_network
 from mnist_samples.services import get_splits
 from nn_core.sequential import Sequential
 
 CHUNK = 5_000
 """Images per forward pass while predicting a split (bounds the activations' memory)."""
-PIXEL_DECIMALS = 6
 
 _lock = threading.Lock()
 _cache: weakref.WeakKeyDictionary[Sequential, dict[str, SplitPredictions]] = (
@@ -118,9 +118,7 @@ def find_examples(
                 "label": int(labels[i]),
                 "predicted": int(answers.digits[i]),
                 "confidence": float(answers.confidences[i]),
-                "pixels": np.round(
-                    np.asarray(split.images[i], dtype=np.float64), PIXEL_DECIMALS
-                ).tolist(),
+                "pixels": pixels_json(split.images[i]),
             }
             for i in chosen
         ],

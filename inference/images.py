@@ -30,7 +30,7 @@ import numpy.typing as npt
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from inference.errors import ApiError, invalid_input, payload_too_large
+from api.errors import ApiError, invalid_input, payload_too_large
 from inference.request_bodies import model_name
 
 ACCEPTED_FORMATS = ("PNG", "JPEG")

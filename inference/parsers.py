@@ -1,127 +1,31 @@
-"""Request body parsers of the API: JSON (orjson), and raw pixel batches (octet-stream, .npy).
+"""Parsers of raw pixel batches: `application/octet-stream` and `application/x-npy` bodies.
 
-DRF hands parsers the raw request stream, which skips Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`
-check; these parsers apply it themselves so an oversized body is a 413 before it is read whole.
-
-JSON is parsed with orjson (~4x faster than the `json` module for 784 numbers, ~2x for a 6 MB
-batch). orjson reads UTF-8 only and refuses what JSON does not allow (`NaN`, `Infinity`, a
-byte-order mark); whatever it refuses is parsed again by the `json` module, so bodies in UTF-16 or
-UTF-32 (RFC 8259's other encodings) still work and every parse error reads as it always did.
-
-The binary parsers (`application/octet-stream`, `application/x-npy`) turn the body into a
-`PixelBatch` (an `(n, 784)` float32 array in 0..1, checked by `inference.binary`); the views of
-`POST /predict` and `POST /activations` accept it in place of a JSON body.
+Each turns the body into a `PixelBatch` (an `(n, 784)` float32 array in 0..1, checked by
+`inference.binary`); the views of `POST /predict` and `POST /activations` accept it in place of a
+JSON body. The framing (size limit, an empty body) is `api.parsers.RawBodyParser`'s.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from typing import IO, Any, NoReturn
-
-import orjson
-from django.conf import settings
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError
-
-from inference.binary import PixelBatch, batch_from_npy, batch_from_octets
-from inference.errors import payload_too_large
+from api.parsers import RawBodyParser
+from inference.binary import batch_from_npy, batch_from_octets
+from nn_core.constants import IMAGE_SIDE, INPUT_SIZE
 
 
-def _reject_constant(name: str) -> NoReturn:
-    """Refuse `NaN`, `Infinity` and `-Infinity`, which Python's json accepts but JSON does not."""
-    raise ValueError(f"{name} is not a valid JSON number")
-
-
-def body_limit() -> int | None:
-    """The largest request body accepted, in bytes (None: no limit)."""
-    limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return limit
-
-
-def read_limited(stream: IO[bytes], limit: int | None) -> bytes:
-    """Read the whole stream, raising a 413 `ApiError` as soon as it exceeds `limit` bytes."""
-    if limit is None:
-        return stream.read()
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise payload_too_large(f"The request body is larger than {limit} bytes.")
-    return data
-
-
-def read_body(stream: IO[bytes] | None, parser_context: Mapping[str, Any] | None) -> bytes:
-    """The request body, refused with a 413 when it is (or says it is) over the limit.
-
-    Raises:
-        ParseError: There is no body.
-        ApiError: The body is larger than `DATA_UPLOAD_MAX_MEMORY_SIZE` (413).
-    """
-    if stream is None:
-        raise ParseError("the body is empty")
-    limit = body_limit()
-    request = (parser_context or {}).get("request")
-    declared = request.META.get("CONTENT_LENGTH") if request is not None else None
-    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-        # Refuse before reading: the client said how much it would send.
-        raise payload_too_large(f"The request body is larger than {limit} bytes.")
-    return read_limited(stream, limit)
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with a body size limit, strict numbers, and orjson for speed."""
-
-    def parse(
-        self,
-        stream: IO[bytes] | None,
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> Any:
-        """Parse the body as JSON.
-
-        Raises:
-            ParseError: The body is not JSON (mapped to `malformed_json`).
-            ApiError: The body is larger than `DATA_UPLOAD_MAX_MEMORY_SIZE` (413).
-        """
-        data = read_body(stream, parser_context)
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass  # not UTF-8, or not JSON: the json module decides, and words the error
-        try:
-            return json.loads(data, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as exc:
-            # UnicodeDecodeError is a ValueError too.
-            raise ParseError(str(exc)) from None
-
-
-class BinaryBatchParser(parsers.BaseParser):
-    """A body of raw pixels, read into a `PixelBatch` by `read` (subclasses set both)."""
-
-    read: Callable[[bytes], PixelBatch]
-
-    # DRF keeps whatever a parser returns as `request.data`; its stubs say a mapping.
-    def parse(  # type: ignore[override]
-        self,
-        stream: IO[bytes] | None,
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> PixelBatch:
-        """Read the body as a `PixelBatch` (invalid bodies raise `invalid_input` or a 413)."""
-        return type(self).read(read_body(stream, parser_context))
-
-
-class OctetStreamParser(BinaryBatchParser):
+class OctetStreamParser(RawBodyParser):
     """`application/octet-stream`: n images of 784 uint8 pixels, row-major (n x 784 bytes)."""
 
     media_type = "application/octet-stream"
+    expects = f"n x {INPUT_SIZE} bytes (uint8 pixels, row-major)"
     read = staticmethod(batch_from_octets)
 
 
-class NpyParser(BinaryBatchParser):
+class NpyParser(RawBodyParser):
     """`application/x-npy`: one `.npy` array, (n, 784) or (n, 28, 28), uint8 or float32.
 
     Nothing is ever unpickled (see `inference.binary.batch_from_npy`).
     """
 
     media_type = "application/x-npy"
+    expects = f"one .npy array of shape (n, {INPUT_SIZE}) or (n, {IMAGE_SIDE}, {IMAGE_SIDE})"
     read = staticmethod(batch_from_npy)

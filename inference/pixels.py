@@ -12,16 +12,12 @@ import itertools
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from inference.errors import ApiError, invalid_input, payload_too_large
-
-INPUT_SIZE = 784
-"""Numbers per image: 28 x 28 grayscale pixels, 0 = background, 1 = ink."""
+from api.errors import invalid_input, payload_too_large
+from nn_core.arrays import FloatArray
+from nn_core.constants import INPUT_SIZE
 
 _NUMBER_TYPES = frozenset({int, float})
-
-FloatArray = npt.NDArray[np.float32]
 
 
 def _describe(value: Any) -> str:
@@ -162,4 +158,4 @@ def check_not_both(data: dict[str, Any]) -> None:
         raise invalid_input({"pixels": ["this field is required (or give batch)"]})
 
 
-__all__ = ["INPUT_SIZE", "ApiError", "check_not_both", "parse_batch", "parse_pixels"]
+__all__ = ["check_not_both", "parse_batch", "parse_pixels"]

@@ -3,7 +3,7 @@
 These run on every request of the hot path. A DRF serializer costs ~150 µs there before checking
 anything (it deep-copies its fields for each instance), so the views call these functions instead:
 the 784 numbers go through the vectorised checks of `inference.pixels`, and `model` through the
-same DRF field the schema documents (`inference.serializers.model_field`, one shared instance;
+same DRF field the schema documents (`inference.fields.MODEL_FIELD`, one shared instance;
 checking a value does not change it). The serializers stay the schema's description of these
 bodies; `tests/api/test_bad_input.py` holds both to the same answers.
 """
@@ -17,8 +17,10 @@ from typing import Any
 from django.conf import settings
 from rest_framework.exceptions import ValidationError
 
-from inference.errors import invalid_input
-from inference.pixels import FloatArray, check_not_both, parse_batch, parse_pixels
+from api.errors import invalid_input
+from inference.fields import MODEL_FIELD
+from inference.pixels import check_not_both, parse_batch, parse_pixels
+from nn_core.arrays import FloatArray
 
 PREDICT_FIELDS = ("pixels", "batch", "model")
 PIXELS_FIELDS = ("pixels", "model")
@@ -42,8 +44,6 @@ def model_name(data: Mapping[str, Any]) -> str | None:
     """The optional `model` field, checked by the documented DRF field (None: the default)."""
     if "model" not in data:
         return None
-    from inference.serializers import MODEL_FIELD  # the serializers import this module
-
     try:
         name: str | None = MODEL_FIELD.run_validation(data["model"])
     except ValidationError as exc:

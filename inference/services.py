@@ -14,11 +14,14 @@ import numpy as np
 import numpy.typing as npt
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
-from inference.errors import invalid_input, model_output_invalid, to_api_error
+from api.errors import invalid_input, to_api_error
+from api.values import pixels_json
+from inference.errors import model_output_invalid
 from inference.images import decode_image
 from inference.resolver import network_for, resolve_network
 from inference.row_cache import RowCache
 from mnist_samples.services import mnist_status
+from nn_core.constants import IMAGE_SIDE, INPUT_SIZE
 from nn_core.preprocessing import normalize_digit
 from registry import services as registry
 from registry.downloads import hub_state
@@ -28,9 +31,8 @@ from registry.integrity import non_finite_reason
 if TYPE_CHECKING:
     from registry.models import RegisteredModel
 
-IMAGE_SHAPE = [28, 28]
-PIXEL_DECIMALS = 6
-"""Decimals of the normalised pixels returned by `/predict/image` (float32 holds ~7 digits)."""
+IMAGE_SHAPE = [IMAGE_SIDE, IMAGE_SIDE]
+"""How to draw a row of a first dense layer's weights (`GET /models/{name}/weights`)."""
 
 
 # --- models and networks ------------------------------------------------------------------------
@@ -116,7 +118,7 @@ def predict_image(data: bytes, model: str | None = None) -> dict[str, Any]:
     return {
         **_prediction(result.probabilities[0]),
         "model": name,
-        "pixels": np.round(pixels.astype(np.float64), PIXEL_DECIMALS).tolist(),
+        "pixels": pixels_json(pixels),
     }
 
 
@@ -188,7 +190,7 @@ def layer_weights(name: str, layer: int, neuron: int | None = None) -> dict[str,
         extra = {"image_shape": kernel_shape[1:], "kernel_shape": kernel_shape}
         unit = "output channels"
     else:
-        first_image = layer == 0 and weights.shape[1] == IMAGE_SHAPE[0] ** 2
+        first_image = layer == 0 and weights.shape[1] == INPUT_SIZE
         extra = {"image_shape": IMAGE_SHAPE if first_image else None}
         unit = "neurons"
     if neuron is None:
@@ -290,7 +292,7 @@ def model_detail(name: str) -> dict[str, Any]:
 def _detail(name: str) -> dict[str, Any]:
     entry = registry.list_enabled_models().filter(name=name).first()
     if entry is None:
-        raise ModelNotFound(f"No model named {name!r}.")
+        raise ModelNotFound(f"no model named '{name}'")
     metrics = dict(entry.metrics or {})
     if entry.test_accuracy is not None:
         metrics.setdefault("test_accuracy", entry.test_accuracy)

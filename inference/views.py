@@ -1,122 +1,37 @@
 """Views of the inference API: thin HTTP adapters over `inference.services`.
 
-Every request goes through Django's middleware and these DRF views: parsers, content negotiation,
-permissions and throttles apply to all of them. Views parse with `inference.parsers.JSONParser`
-(orjson, size-limited, strict numbers; `POST /predict` and `POST /activations` also take binary
-pixel batches), render with `inference.renderers.JSONRenderer` (orjson) and report errors through
-`inference.errors.api_exception_handler`. OpenAPI documentation (examples, every error response)
-is attached with `extend_schema`.
+Every request goes through Django's middleware and these DRF views (`api.views.ApiView`):
+parsers, content negotiation, permissions and throttles apply to all of them. Views parse JSON
+with `api.parsers.JSONParser` (orjson, size-limited, strict numbers; `POST /predict` and
+`POST /activations` also take binary pixel batches, `inference.parsers`), render with
+`api.renderers.JSONRenderer` (orjson) and report errors through `api.errors.api_exception_handler`.
+Their OpenAPI documentation (examples, every error response) is `inference.openapi`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    PolymorphicProxySerializer,
-    extend_schema,
-)
-from rest_framework import parsers, serializers
+from rest_framework import parsers
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
-from inference import services
+from api.errors import invalid_input, payload_too_large
+from api.parsers import JSONParser
+from api.views import ApiView
+from inference import openapi, services
 from inference.binary import PixelBatch
-from inference.errors import invalid_input, payload_too_large
 from inference.images import decode_data_url, max_image_bytes, multipart_model
-from inference.parsers import JSONParser, NpyParser, OctetStreamParser
+from inference.parsers import NpyParser, OctetStreamParser
 from inference.request_bodies import pixels_input, predict_input
-from inference.schema import (
-    BODY_ERRORS,
-    EXAMPLE_IMAGE_DATA_URL,
-    EXAMPLE_MODEL,
-    EXAMPLE_PIXELS,
-    EXAMPLE_PREDICTION,
-    EXAMPLE_SUMMARY,
-    MODEL_ERRORS,
-    error_responses,
-    example,
-)
-from inference.serializers import (
-    ActivationsResponseSerializer,
-    BatchPredictResponseSerializer,
+from inference.request_serializers import (
     BinaryQuerySerializer,
-    HealthResponseSerializer,
     ImageJSONRequestSerializer,
-    ImagePredictResponseSerializer,
-    ImageUploadRequestSerializer,
-    LayerWeightsResponseSerializer,
-    ModelDetailResponseSerializer,
-    ModelListResponseSerializer,
-    NeuronWeightsResponseSerializer,
-    PixelsRequestSerializer,
-    PredictRequestSerializer,
-    PredictResponseSerializer,
-    ReadinessResponseSerializer,
     WeightsQuerySerializer,
 )
 
-MODEL_PATH_PARAMETER = OpenApiParameter(
-    "name", str, OpenApiParameter.PATH, description="Name of a registered model."
-)
-
-
-class ApiView(APIView):
-    """Base of the API views: JSON in (size-limited, strict), JSON out, throttled by settings."""
-
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
-    uses_throttles = True
-    """False for the health probes, which must never be throttled."""
-
-    def get_throttles(self) -> list[BaseThrottle]:
-        """The throttles of `REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"]`, read per request.
-
-        DRF copies the setting into the class when it is defined; reading it here lets
-        `HIPPO_THROTTLE_ANON` (and tests) change it without redefining the views.
-        """
-        if not self.uses_throttles:
-            return []
-        # Dotted paths in the settings; DRF's api_settings hands out the imported classes.
-        classes: Sequence[Any] = api_settings.DEFAULT_THROTTLE_CLASSES
-        return [throttle() for throttle in classes]
-
-
 BINARY_PARSERS: Sequence[type[BaseParser]] = [OctetStreamParser, NpyParser]
-
-BINARY_DESCRIPTION = (
-    "Binary bodies, for throughput (no JSON to parse): `application/octet-stream` is n x 784 "
-    "uint8 pixels, row-major, image after image (0 = background, 255 = ink); "
-    "`application/x-npy` is one NumPy `.npy` array of shape (n, 784) or (n, 28, 28), dtype "
-    "uint8 (0..255) or float32 (0..1), read without unpickling. The model is then chosen with "
-    "the `model` query parameter. Errors in a binary body are reported under the field `body`."
-)
-
-
-def binary_request(json_serializer: type[serializers.Serializer]) -> dict[str, Any]:  # type: ignore[type-arg]
-    """The request bodies of an endpoint that takes JSON and binary pixels (for the schema)."""
-    return {
-        "application/json": json_serializer,
-        "application/octet-stream": OpenApiTypes.BINARY,
-        "application/x-npy": OpenApiTypes.BINARY,
-    }
-
-
-MODEL_QUERY_PARAMETER = OpenApiParameter(
-    "model",
-    str,
-    OpenApiParameter.QUERY,
-    required=False,
-    description="Binary bodies only: name of a registered model (default: the default model). "
-    "JSON bodies name the model in the body.",
-)
 
 
 def _binary_model(request: Request) -> str | None:
@@ -132,40 +47,7 @@ class PredictView(ApiView):
 
     parser_classes: Sequence[type[BaseParser]] = [JSONParser, *BINARY_PARSERS]
 
-    @extend_schema(
-        operation_id="predict",
-        summary="Predict the digit of one image, or of a batch",
-        description="JSON: `pixels` (one image) or `batch` (up to HIPPO_PREDICT_BATCH_LIMIT "
-        "images); unknown fields are refused. " + BINARY_DESCRIPTION + " A binary body is "
-        "always answered like a batch: `{predictions, model}`.",
-        parameters=[MODEL_QUERY_PARAMETER],
-        request=binary_request(PredictRequestSerializer),
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="PredictResult",
-                    serializers=[PredictResponseSerializer, BatchPredictResponseSerializer],
-                    resource_type_field_name=None,
-                ),
-                description="With `pixels`: one prediction. With `batch`: `{predictions, model}`.",
-            ),
-            **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
-        },
-        examples=[
-            example("One image", {"pixels": EXAMPLE_PIXELS}, request=True),
-            example(
-                "One image, named model",
-                {"pixels": EXAMPLE_PIXELS, "model": EXAMPLE_MODEL},
-                request=True,
-            ),
-            example("A batch", {"batch": [EXAMPLE_PIXELS, EXAMPLE_PIXELS]}, request=True),
-            example("Prediction", {**EXAMPLE_PREDICTION, "model": EXAMPLE_MODEL}),
-            example(
-                "Batch prediction",
-                {"predictions": [EXAMPLE_PREDICTION, EXAMPLE_PREDICTION], "model": EXAMPLE_MODEL},
-            ),
-        ],
-    )
+    @openapi.predict
     def post(self, request: Request) -> Response:
         """Predict; `batch` and binary bodies answer `{"predictions": [...], "model"}`."""
         if isinstance(request.data, PixelBatch):
@@ -181,37 +63,7 @@ class PredictImageView(ApiView):
 
     parser_classes: Sequence[type[BaseParser]] = [JSONParser, parsers.MultiPartParser]
 
-    @extend_schema(
-        operation_id="predict_image",
-        summary="Predict the digit drawn in a PNG or JPEG image",
-        description=(
-            "The image may be any size, drawn dark on light or light on dark (a transparent "
-            "background counts as background). It is normalised the way MNIST was made (ink "
-            "bounding box scaled to 20x20, centred by centre of mass in 28x28); the response "
-            "includes the 784 pixels the network saw."
-        ),
-        request={
-            "application/json": ImageJSONRequestSerializer,
-            "multipart/form-data": ImageUploadRequestSerializer,
-        },
-        responses={
-            200: ImagePredictResponseSerializer,
-            **error_responses(*BODY_ERRORS, "malformed_multipart", *MODEL_ERRORS),
-        },
-        examples=[
-            # The first example is what Swagger UI's try-it-out sends: the default model.
-            example("A data: URL", {"image": EXAMPLE_IMAGE_DATA_URL}, request=True),
-            example(
-                "A data: URL, named model",
-                {"image": EXAMPLE_IMAGE_DATA_URL, "model": EXAMPLE_MODEL},
-                request=True,
-            ),
-            example(
-                "Prediction",
-                {**EXAMPLE_PREDICTION, "model": EXAMPLE_MODEL, "pixels": EXAMPLE_PIXELS},
-            ),
-        ],
-    )
+    @openapi.predict_image
     def post(self, request: Request) -> Response:
         """Decode, normalise and predict."""
         declared = request.META.get("CONTENT_LENGTH") or ""
@@ -241,69 +93,7 @@ class ActivationsView(ApiView):
 
     parser_classes: Sequence[type[BaseParser]] = [JSONParser, *BINARY_PARSERS]
 
-    @extend_schema(
-        operation_id="activations",
-        summary="Every layer's activations and pre-activations for one image",
-        description="JSON: `pixels`; unknown fields are refused. "
-        + BINARY_DESCRIPTION
-        + " Here a binary body holds exactly one image (784 bytes, or an array of shape "
-        "(1, 784) or (1, 28, 28)).",
-        parameters=[MODEL_QUERY_PARAMETER],
-        request=binary_request(PixelsRequestSerializer),
-        responses={
-            200: ActivationsResponseSerializer,
-            **error_responses(*BODY_ERRORS, *MODEL_ERRORS),
-        },
-        examples=[
-            example("One image", {"pixels": EXAMPLE_PIXELS}, request=True),
-            example(
-                "Activations (shortened: real layers hold 784, 100 and 10 values)",
-                {
-                    **EXAMPLE_PREDICTION,
-                    "model": EXAMPLE_MODEL,
-                    "layers": [
-                        [0.0, 1.0, 0.5],
-                        [0.0, 2.31, 0.87],
-                        EXAMPLE_PREDICTION["probabilities"],
-                    ],
-                    "layer_details": [
-                        {
-                            "index": 0,
-                            "size": 784,
-                            "activation": "input",
-                            "values": [0.0, 1.0, 0.5],
-                            "pre_activations": None,
-                        },
-                        {
-                            "index": 1,
-                            "size": 100,
-                            "activation": "relu",
-                            "values": [0.0, 2.31, 0.87],
-                            "pre_activations": [-0.42, 2.31, 0.87],
-                        },
-                        {
-                            "index": 2,
-                            "size": 10,
-                            "activation": "softmax",
-                            "values": EXAMPLE_PREDICTION["probabilities"],
-                            "pre_activations": [
-                                -2.1,
-                                4.8,
-                                -1.0,
-                                -1.5,
-                                -2.0,
-                                -2.2,
-                                -1.4,
-                                -0.7,
-                                -0.8,
-                                -2.3,
-                            ],
-                        },
-                    ],
-                },
-            ),
-        ],
-    )
+    @openapi.activations
     def post(self, request: Request) -> Response:
         """Run the network layer by layer."""
         if isinstance(request.data, PixelBatch):
@@ -318,12 +108,7 @@ class ActivationsView(ApiView):
 class ModelListView(ApiView):
     """`GET /models`."""
 
-    @extend_schema(
-        operation_id="models_list",
-        summary="The enabled models and the default",
-        responses={200: ModelListResponseSerializer, **error_responses()},
-        examples=[example("Models", {"models": [EXAMPLE_SUMMARY], "default": EXAMPLE_MODEL})],
-    )
+    @openapi.models_list
     def get(self, request: Request) -> Response:
         """List the enabled models."""
         return Response(services.list_models())
@@ -332,51 +117,7 @@ class ModelListView(ApiView):
 class ModelDetailView(ApiView):
     """`GET /models/{name}`."""
 
-    @extend_schema(
-        operation_id="models_retrieve",
-        summary="One model with its metrics and training history",
-        parameters=[MODEL_PATH_PARAMETER],
-        responses={200: ModelDetailResponseSerializer, **error_responses("model_not_found")},
-        examples=[
-            example(
-                "A model",
-                {
-                    **EXAMPLE_SUMMARY,
-                    "metrics": {
-                        "test_accuracy": 97.8,
-                        "validation_accuracy": 97.9,
-                        "per_class_accuracy": [
-                            99.1,
-                            99.2,
-                            97.6,
-                            97.5,
-                            97.8,
-                            97.1,
-                            98.2,
-                            97.2,
-                            96.8,
-                            96.5,
-                        ],
-                        "confusion_matrix": [
-                            [971 if i == j else 1 for j in range(10)] for i in range(10)
-                        ],
-                        "test_loss": 0.075,
-                    },
-                    "history": [
-                        {
-                            "epoch": 1,
-                            "train_loss": 0.31,
-                            "validation_accuracy": 94.9,
-                            "seconds": 1.2,
-                        }
-                    ],
-                    "training": {"epochs": 30, "mini_batch_size": 10, "learning_rate": 0.1},
-                    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                    "size_bytes": 318_560,
-                },
-            )
-        ],
-    )
+    @openapi.models_retrieve
     def get(self, request: Request, name: str) -> Response:
         """Describe one model."""
         return Response(services.model_detail(name))
@@ -385,47 +126,7 @@ class ModelDetailView(ApiView):
 class WeightsView(ApiView):
     """`GET /models/{name}/weights?layer=l[&neuron=k]`."""
 
-    @extend_schema(
-        operation_id="models_weights",
-        summary="A layer's weights and biases, or one neuron's incoming weights",
-        parameters=[MODEL_PATH_PARAMETER, WeightsQuerySerializer],
-        responses={
-            200: OpenApiResponse(
-                PolymorphicProxySerializer(
-                    component_name="WeightsResult",
-                    serializers=[LayerWeightsResponseSerializer, NeuronWeightsResponseSerializer],
-                    resource_type_field_name=None,
-                ),
-                description="Without `neuron`: the layer. With `neuron`: that neuron's weights, "
-                "`{model, layer, neuron, weights: [in], bias, image_shape}`.",
-            ),
-            **error_responses("invalid_input", *MODEL_ERRORS),
-        },
-        examples=[
-            example(
-                "Layer 1 (shortened)",
-                {
-                    "model": EXAMPLE_MODEL,
-                    "layer": 1,
-                    "shape": [10, 100],
-                    "weights": [[0.12, -0.3, 0.05]],
-                    "biases": [0.01],
-                    "image_shape": None,
-                },
-            ),
-            example(
-                "Neuron 7 of layer 0 (shortened: 784 weights)",
-                {
-                    "model": EXAMPLE_MODEL,
-                    "layer": 0,
-                    "neuron": 7,
-                    "weights": [0.01, -0.02, 0.03],
-                    "bias": 0.11,
-                    "image_shape": [28, 28],
-                },
-            ),
-        ],
-    )
+    @openapi.models_weights
     def get(self, request: Request, name: str) -> Response:
         """Return the weights asked for."""
         query = WeightsQuerySerializer(data=request.query_params)
@@ -442,12 +143,7 @@ class HealthView(ApiView):
 
     uses_throttles = False  # probes must never be throttled
 
-    @extend_schema(
-        operation_id="healthz",
-        summary="Liveness",
-        responses={200: HealthResponseSerializer, **error_responses()},
-        examples=[example("Alive", {"status": "ok"})],
-    )
+    @openapi.healthz
     def get(self, request: Request) -> Response:
         """Say that the process is alive."""
         return Response({"status": "ok"})
@@ -458,45 +154,7 @@ class ReadyView(ApiView):
 
     uses_throttles = False
 
-    @extend_schema(
-        operation_id="readyz",
-        summary="Readiness: database, default model, MNIST",
-        description="503 when the database or the default model fails; missing MNIST is reported "
-        "but does not make the service not ready.",
-        responses={
-            200: ReadinessResponseSerializer,
-            503: OpenApiResponse(ReadinessResponseSerializer, description="Not ready"),
-            **error_responses(),
-        },
-        examples=[
-            example(
-                "Ready",
-                {
-                    "status": "ready",
-                    "checks": {
-                        "database": {"ok": True, "detail": "ok"},
-                        "model": {"ok": True, "detail": "loaded", "name": EXAMPLE_MODEL},
-                        "mnist": {
-                            "ok": True,
-                            "detail": "train 50000, validation 10000, test 10000",
-                        },
-                    },
-                },
-            ),
-            example(
-                "Not ready",
-                {
-                    "status": "not_ready",
-                    "checks": {
-                        "database": {"ok": True, "detail": "ok"},
-                        "model": {"ok": False, "detail": "No default model is set.", "name": None},
-                        "mnist": {"ok": False, "detail": "MNIST files not found"},
-                    },
-                },
-                status_code=503,
-            ),
-        ],
-    )
+    @openapi.readyz
     def get(self, request: Request) -> Response:
         """Run the readiness checks."""
         report = services.readiness()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from inference.queries import QuerySerializer
+from api.queries import QuerySerializer
+from api.serializers import SampleSerializer
+from nn_core.mnist import SPLIT_NAMES
 
-DATASETS = ("train", "validation", "test")
+DATASETS = SPLIT_NAMES
 MAX_COUNT = 100
 
 
@@ -29,23 +31,18 @@ class SamplesQuerySerializer(QuerySerializer):
     )
 
 
-class SampleSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """One MNIST image with its label."""
-
-    index = serializers.IntegerField(help_text="Position in the dataset.")
-    # The API field is called "label"; it shadows Field.label (a display name) only in the stubs.
-    label = serializers.IntegerField(min_value=0, max_value=9)  # type: ignore[assignment]
-    pixels = serializers.ListField(
-        child=serializers.FloatField(min_value=0, max_value=1),
-        min_length=784,
-        max_length=784,
-        help_text="28x28 pixels row by row, 0 = background, 1 = ink.",
-    )
-
-
 class SamplesResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """`GET /mnist/samples`."""
 
     samples = SampleSerializer(many=True)
     dataset = serializers.ChoiceField(choices=DATASETS)
     count = serializers.IntegerField()
+
+
+__all__ = [
+    "DATASETS",
+    "MAX_COUNT",
+    "SampleSerializer",
+    "SamplesQuerySerializer",
+    "SamplesResponseSerializer",
+]

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from inference.parsers import JSONParser
-from inference.schema import EXAMPLE_PIXELS, error_responses, example
+from api.schema import EXAMPLE_PIXELS, error_responses, example
+from api.values import pixels_json
+from api.views import ApiView
 from mnist_samples import services
 from mnist_samples.serializers import SamplesQuerySerializer, SamplesResponseSerializer
-
-PIXEL_DECIMALS = 6
-"""float32 holds about 7 significant digits; 6 decimals keep the JSON short and lose nothing."""
 
 
 def samples_payload(dataset: str, count: int, seed: int | None) -> dict[str, Any]:
@@ -29,9 +23,7 @@ def samples_payload(dataset: str, count: int, seed: int | None) -> dict[str, Any
             {
                 "index": int(item.index),
                 "label": int(item.label),
-                "pixels": np.round(
-                    np.asarray(item.pixels, dtype=np.float64), PIXEL_DECIMALS
-                ).tolist(),
+                "pixels": pixels_json(item.pixels),
             }
             for item in drawn
         ],
@@ -40,10 +32,8 @@ def samples_payload(dataset: str, count: int, seed: int | None) -> dict[str, Any
     }
 
 
-class SamplesView(APIView):
+class SamplesView(ApiView):
     """`GET /mnist/samples?count=10&dataset=test[&seed=int]`."""
-
-    parser_classes: Sequence[type[BaseParser]] = [JSONParser]
 
     @extend_schema(
         operation_id="mnist_samples",

@@ -13,8 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+import requests
 from django.test import Client
 from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from registry.models import RegisteredModel
 from tests.api.helpers import assert_error, post_json
@@ -194,3 +196,32 @@ def test_over_a_limit_is_413(
 
 def test_other_endpoints_take_no_binary(client: Client, registered_model: RegisteredModel) -> None:
     assert_error(post(client, "/predict/image", images(1).tobytes(), OCTETS), 415)
+
+
+@pytest.mark.parametrize("path", ["/predict", "/activations"])
+@pytest.mark.parametrize("content_type", [OCTETS, NPY])
+def test_an_empty_binary_body_is_named_as_empty(
+    client: Client, registered_model: RegisteredModel, path: str, content_type: str
+) -> None:
+    # DRF hands the view `{}` for an empty body; it must not read as a JSON body without pixels.
+    # (The test client leaves out the Content-Type of an empty body; HTTP clients send it.)
+    response = post(client, path, b"", content_type, CONTENT_TYPE=content_type, CONTENT_LENGTH="0")
+    error = assert_error(response, 400, "invalid_input")
+    assert list(error["fields"]) == ["body"], error
+    (message,) = error["fields"]["body"]
+    media_type = content_type.split(";")[0]
+    assert message.startswith(f"the {media_type} body is empty; expected "), message
+    assert "pixels" not in error["fields"]
+    assert "body: the" in error["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_empty_binary_body_over_http(
+    live_server: LiveServer, registered_model: RegisteredModel
+) -> None:
+    response = requests.post(
+        f"{live_server.url}/predict", data=b"", headers={"Content-Type": OCTETS}, timeout=10
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["body"]
+    assert "body is empty" in response.json()["error"]["message"]

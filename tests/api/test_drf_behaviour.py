@@ -104,8 +104,8 @@ def test_what_orjson_refuses_is_reported_as_before(
 
 def test_the_request_serializers_run_the_views_rules() -> None:
     """Validating through the documented serializers gives the views' own answers."""
-    from inference.errors import ApiError
-    from inference.serializers import PixelsRequestSerializer, PredictRequestSerializer
+    from api.errors import ApiError
+    from inference.request_serializers import PixelsRequestSerializer, PredictRequestSerializer
 
     good = PredictRequestSerializer(data={"batch": [[0.0] * 784] * 2, "model": "m"})
     assert good.is_valid()

@@ -19,6 +19,8 @@ from tests.api.helpers import digit_pixels
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TIMEOUT = 10
+SWITCH_DEADLINE = 30
+"""Seconds: generous for a loaded machine, short enough to report a server that never switches."""
 
 
 def test_main_flows(
@@ -94,6 +96,13 @@ def test_errors_over_http(
 def test_default_switch_without_restart(
     live_server: LiveServer, two_registered_models: tuple[RegisteredModel, ...]
 ) -> None:
+    """The admin's default switch reaches the running server, for good, with no restart.
+
+    The row is reused for at most half a second (RowCache; its timing is tested with a fake clock
+    in tests/inference/test_row_cache.py). Over real HTTP on a loaded machine only the behaviour
+    is checked: the new default is served, and once it is, never the old one again. The deadline
+    only catches a server that never switches.
+    """
     first, second = two_registered_models
     url = f"{live_server.url}/predict"
     body = {"pixels": digit_pixels()}
@@ -101,14 +110,15 @@ def test_default_switch_without_restart(
         assert http.post(url, json=body, timeout=TIMEOUT).json()["model"] == first.name
         for entry in (second, first):
             make_default(entry)  # what the admin action does
-            switched = time.monotonic()
-            # The server reuses the default's row for at most half a second (RowCache).
+            deadline = time.monotonic() + SWITCH_DEADLINE
             while (model := http.post(url, json=body, timeout=TIMEOUT).json()["model"]) != (
                 entry.name
             ):
                 assert model in (first.name, second.name)
-                assert time.monotonic() - switched < 1.0, "the new default was not served in 1 s"
+                assert time.monotonic() < deadline, "the new default is never served"
                 time.sleep(0.02)
+            served = [http.post(url, json=body, timeout=TIMEOUT).json()["model"] for _ in range(5)]
+            assert served == [entry.name] * 5, "the old default came back"
 
 
 @pytest.mark.mnist

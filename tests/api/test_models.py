@@ -8,7 +8,7 @@ from django.test import Client
 
 from registry.models import RegisteredModel
 from registry.services import load_network
-from tests.api.helpers import assert_error
+from tests.api.helpers import assert_error, post_json
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +161,17 @@ def test_weights_of_unknown_model(client: Client, db: None) -> None:
 def test_no_trailing_slashes(client: Client, registered_model: RegisteredModel) -> None:
     assert client.get("/models").status_code == 200
     assert_error(client.get("/models/"), 404)
+
+
+def test_an_unknown_model_is_worded_alike_everywhere(
+    client: Client, registered_model: RegisteredModel
+) -> None:
+    described = assert_error(client.get("/models/nope"), 404, "model_not_found")
+    predicted = assert_error(
+        post_json(client, "/predict", {"pixels": [0.0] * 784, "model": "nope"}),
+        404,
+        "model_not_found",
+    )
+    weights = assert_error(client.get("/models/nope/weights?layer=0"), 404, "model_not_found")
+    assert described["message"] == predicted["message"] == weights["message"]
+    assert described["fields"] == predicted["fields"] == {"model": [described["message"]]}

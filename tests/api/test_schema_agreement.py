@@ -14,7 +14,7 @@ import yaml
 from django.core.management import call_command
 from django.test import Client
 
-from inference.schema import EXAMPLE_IMAGE_DATA_URL
+from inference.openapi_examples import EXAMPLE_IMAGE_DATA_URL
 from registry.models import RegisteredModel
 from tests.api.helpers import assert_error, post_json
 

@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from rest_framework import serializers
 
-from inference import serializers as s
+from api.serializers import ErrorResponseSerializer
+from inference import response_serializers as s
 from registry.models import RegisteredModel
 from tests.api.helpers import digit_pixels, post_json
 
@@ -56,7 +57,7 @@ def test_response_shapes(client: Client, registered_model: RegisteredModel) -> N
     )
     check(s.HealthResponseSerializer, client.get("/healthz").json())
     check(s.ReadinessResponseSerializer, client.get("/readyz").json())
-    check(s.ErrorResponseSerializer, post_json(client, "/predict", {"pixels": [1]}).json())
+    check(ErrorResponseSerializer, post_json(client, "/predict", {"pixels": [1]}).json())
 
 
 def test_image_response_shape(client: Client, registered_model: RegisteredModel) -> None:

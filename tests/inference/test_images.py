@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inference.errors import ApiError
+from api.errors import ApiError
 from inference.images import MAX_SIDE, decode_data_url, decode_image
 
 

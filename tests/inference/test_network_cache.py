@@ -61,26 +61,41 @@ def test_concurrent_callers_share_one_load() -> None:
     cache: LRUCache[str] = LRUCache(2)
     loads = 0
     started = threading.Event()
+    release = threading.Event()
 
     def slow_load() -> str:
         nonlocal loads
         loads += 1
         started.set()
-        time.sleep(0.2)  # hold the key lock while the other threads arrive
+        # Hold the key lock until every other caller has missed and queued behind it.
+        assert release.wait(timeout=30), "the test never released the load"
         return "network"
 
     results: list[str] = []
-    threads = [
-        threading.Thread(target=lambda: results.append(cache.get_or_load("k", slow_load)))
-        for _ in range(8)
-    ]
-    for thread in threads:
+
+    def call() -> None:
+        results.append(cache.get_or_load("k", slow_load))
+
+    first = threading.Thread(target=call)
+    first.start()
+    assert started.wait(timeout=30)  # the first caller is inside the load, holding the key lock
+    others = [threading.Thread(target=call) for _ in range(7)]
+    for thread in others:
         thread.start()
-    for thread in threads:
-        thread.join()
+    # Each caller counts its miss before it waits for the key lock: 8 misses mean all 7 others
+    # found no value and now wait for the one load in progress.
+    deadline = time.monotonic() + 30
+    while cache.stats().misses < 8:
+        assert time.monotonic() < deadline, cache.stats()
+        time.sleep(0.001)
+    release.set()
+    for thread in (first, *others):
+        thread.join(timeout=30)
+        assert not thread.is_alive()
     assert loads == 1
     assert results == ["network"] * 8
     assert cache.loads_per_key["k"] == 1
+    assert cache.stats().misses == 8  # none of the 7 was a plain hit: they all shared the load
 
 
 def test_rejects_zero_size() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from inference.errors import ApiError
+from api.errors import ApiError
 from inference.pixels import check_not_both, parse_batch, parse_pixels
 
 

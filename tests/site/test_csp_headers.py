@@ -10,7 +10,7 @@ import re
 import pytest
 from django.test import Client
 
-from inference.docs_views import REDOC_CDN_LOGO
+from api.docs_views import REDOC_CDN_LOGO
 
 pytestmark = pytest.mark.django_db
 

@@ -28,13 +28,13 @@ LOCAL_LOGO = "docs/redoc-logo-mini.svg"
 class SwaggerView(SpectacularSwaggerView):
     """Swagger UI whose inline start-up script carries the Content-Security-Policy nonce."""
 
-    template_name = "inference/swagger_ui.html"
+    template_name = "api/swagger_ui.html"
 
 
 class RedocView(SpectacularRedocView):
     """ReDoc without drf-spectacular's Google Fonts link and with its bundle served locally."""
 
-    template_name = "inference/redoc.html"
+    template_name = "api/redoc.html"
 
     @staticmethod
     def _redoc_standalone() -> str:

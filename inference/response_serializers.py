@@ -1,26 +1,15 @@
-"""Serializers of the inference API.
+"""Serializers of the inference API's responses: the JSON the services build, for the schema.
 
-Request serializers validate; the 784-number arrays go through custom fields that call the
-vectorised parsers in `inference.pixels` (never a `ListField(FloatField)`, which would check 784
-numbers one Python call at a time). Response serializers describe the JSON the services build, for
-the OpenAPI schema; `tests/api/test_schema_shapes.py` checks that real responses match them.
+`tests/api/test_schema_shapes.py` checks that real responses match them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from django.conf import settings
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from inference.pixels import INPUT_SIZE, FloatArray, parse_batch, parse_pixels
-from inference.queries import QuerySerializer
-from inference.request_bodies import check_fields, pixels_input, predict_input
+from nn_core.constants import INPUT_SIZE, NUM_CLASSES
 from nn_core.layers import LAYER_TYPES, PARAMETER_TYPES
 
-MODEL_NAME_MAX_LENGTH = 200
 MODEL_STATUSES = ("available", "unavailable", "broken")
 READINESS_STATUSES = ("ready", "not_ready")
 HEALTH_STATUSES = ("ok",)
@@ -30,169 +19,16 @@ LAYER_KINDS = ("input", *LAYER_TYPES)
 # layer details' one in drf-spectacular's component names.
 PARAMETER_KINDS_HELP = " or ".join(f'"{kind}"' for kind in PARAMETER_TYPES)
 
-_PIXELS_SCHEMA: dict[str, Any] = {
-    "type": "array",
-    "items": {"type": "number", "format": "float", "minimum": 0, "maximum": 1},
-    "minItems": INPUT_SIZE,
-    "maxItems": INPUT_SIZE,
-    "description": "784 grayscale pixels of a 28x28 image, row by row: 0 = background, 1 = ink.",
-}
-
-
-@extend_schema_field(_PIXELS_SCHEMA)
-class PixelsField(serializers.Field):  # type: ignore[type-arg]
-    """784 numbers in 0..1, checked and converted with NumPy in one go."""
-
-    def to_internal_value(self, data: Any) -> FloatArray:
-        """Return a `(784,)` float32 array, or raise `invalid_input` naming the problem."""
-        return parse_pixels(data, self.field_name or "pixels")
-
-    def to_representation(self, value: Any) -> list[float]:
-        """Return the pixels as a JSON list."""
-        return [float(v) for v in value]
-
-
-@extend_schema_field(
-    {
-        "type": "array",
-        "items": _PIXELS_SCHEMA,
-        "minItems": 1,
-        "description": "Images of 784 pixels each; at most HIPPO_PREDICT_BATCH_LIMIT (1,000).",
-    }
-)
-class BatchField(serializers.Field):  # type: ignore[type-arg]
-    """A list of images of 784 numbers in 0..1, checked with NumPy as one `(n, 784)` array."""
-
-    def to_internal_value(self, data: Any) -> FloatArray:
-        """Return an `(n, 784)` float32 array; a batch over the limit is a 413."""
-        return parse_batch(
-            data, int(settings.HIPPO_PREDICT_BATCH_LIMIT), self.field_name or "batch"
-        )
-
-    def to_representation(self, value: Any) -> list[list[float]]:
-        """Return the batch as JSON lists."""
-        return [[float(v) for v in row] for row in value]
-
-
-def model_field() -> serializers.CharField:
-    """The optional `model` field of request bodies: a registered name; absent means the default."""
-    return serializers.CharField(
-        required=False,
-        allow_null=True,
-        max_length=MODEL_NAME_MAX_LENGTH,
-        help_text="Name of a registered model; omit (or null) for the default model.",
-    )
-
-
-MODEL_FIELD = model_field()
-"""One `model` field shared by the views' hot path (`inference.request_bodies.model_name`)."""
-
-# --- requests ---------------------------------------------------------------------------------
-
-
-class StrictRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """A JSON request body: a field the schema does not name is a 400, never silently dropped.
-
-    The OpenAPI schema says so too (`additionalProperties: false`, added by
-    `inference.schema.forbid_unknown_fields`), so a typo such as `pixel` is reported as such.
-    """
-
-    def to_internal_value(self, data: Any) -> Any:
-        """Refuse unknown fields (naming each), then validate as usual."""
-        if isinstance(data, Mapping):
-            check_fields(data, list(self.fields))
-        return super().to_internal_value(data)
-
-
-@extend_schema_serializer(component_name="Predict")
-class PredictRequestSerializer(StrictRequestSerializer):
-    """`POST /predict`: exactly one of `pixels` (one image) and `batch` (many).
-
-    The fields describe the body for the schema. The rules live in one place,
-    `inference.request_bodies.predict_input`, which the view calls directly (no serializer
-    instance per request) and which validating through this serializer runs as well.
-    """
-
-    pixels = PixelsField(required=False)
-    batch = BatchField(required=False)
-    model = model_field()
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        """The checked body: `pixels` or `batch` (a NumPy array), and `model`."""
-        checked = predict_input(data)
-        return {"batch" if checked.batch else "pixels": checked.pixels, "model": checked.model}
-
-
-@extend_schema_serializer(component_name="Pixels")
-class PixelsRequestSerializer(StrictRequestSerializer):
-    """`POST /activations`: one image (rules: `inference.request_bodies.pixels_input`)."""
-
-    pixels = PixelsField()
-    model = model_field()
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        """The checked body: `pixels` (a NumPy array) and `model`."""
-        pixels, model = pixels_input(data)
-        return {"pixels": pixels, "model": model}
-
-
-@extend_schema_serializer(component_name="ImageJSON")
-class ImageJSONRequestSerializer(StrictRequestSerializer):
-    """`POST /predict/image` as JSON: the image as a `data:` URL."""
-
-    image = serializers.CharField(
-        help_text="A PNG or JPEG as a data: URL (data:image/png;base64,...), any size or polarity.",
-        trim_whitespace=False,
-    )
-    model = model_field()
-
-
-@extend_schema_serializer(component_name="ImageUpload")
-class ImageUploadRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """`POST /predict/image` as multipart/form-data: the image as a file."""
-
-    image = serializers.FileField(help_text="A PNG or JPEG file, any size, either polarity.")
-    model = model_field()
-
-
-class BinaryQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """Query of `POST /predict` and `POST /activations` with a binary body: the model."""
-
-    model = model_field()
-
-
-class WeightsQuerySerializer(QuerySerializer):
-    """Query of `GET /models/{name}/weights` (an empty value, `?layer=`, is a 400)."""
-
-    layer = serializers.IntegerField(
-        min_value=0,
-        default=0,
-        help_text="The l-th layer with parameters (dense or conv2d), 0 = the first; for an MLP, "
-        "layer l connects layer l to layer l+1. A layer detail's `weights_layer` names it. At "
-        "most the model's number of layers with parameters minus 1 (e.g. 1 for 784-100-10); a "
-        "larger value is a 400 `invalid_input` naming the maximum.",
-    )
-    neuron = serializers.IntegerField(
-        min_value=0,
-        required=False,
-        help_text="One unit of that layer (a neuron, or a conv output channel): its incoming "
-        "weights only. At most the layer's units minus 1; a larger value is a 400 "
-        "`invalid_input` naming the maximum.",
-    )
-
-
-# --- responses --------------------------------------------------------------------------------
-
 
 class PredictionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """One prediction."""
 
-    predicted_digit = serializers.IntegerField(min_value=0, max_value=9)
+    predicted_digit = serializers.IntegerField(min_value=0, max_value=NUM_CLASSES - 1)
     confidence = serializers.FloatField(help_text="Probability of the predicted digit (0..1).")
     probabilities = serializers.ListField(
         child=serializers.FloatField(),
-        min_length=10,
-        max_length=10,
+        min_length=NUM_CLASSES,
+        max_length=NUM_CLASSES,
         help_text="One per digit 0..9.",
     )
 
@@ -416,21 +252,3 @@ class ReadinessResponseSerializer(serializers.Serializer):  # type: ignore[type-
 
     status = serializers.ChoiceField(choices=READINESS_STATUSES)
     checks = ReadinessChecksSerializer()
-
-
-class ErrorDetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """The inside of every error response."""
-
-    code = serializers.CharField(help_text="Stable machine-readable code, e.g. invalid_input.")
-    message = serializers.CharField()
-    # DRF pops declared fields off the class, so this does not shadow `Serializer.fields`.
-    fields = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per request field; empty when the error is not about a field.",
-    )
-
-
-class ErrorResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    """Every error: `{"error": {"code", "message", "fields"}}`."""
-
-    error = ErrorDetailSerializer()
