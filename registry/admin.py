@@ -1,7 +1,7 @@
 """The registry's admin: browse the mirrored models, choose the default, sync from the store.
 
 Mirrored fields are read-only; `display_name`, `description`, `enabled` and `is_default` are
-editable, and setting `is_default` goes through `services.make_default` (validation included), so
+editable, and setting `is_default` goes through `make_default` (validation included), so
 the admin can never make a broken or disabled model the default.
 """
 
@@ -22,10 +22,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from registry import services
+from registry.defaults import make_default
 from registry.errors import RegistryError
+from registry.layout import MIRRORED_FIELDS
+from registry.loading import model_image_bytes
 from registry.models import RegisteredModel, Status
-from registry.services import MIRRORED_FIELDS
+from registry.sync import sync_models
 
 TEMPLATES = "admin/registry/registeredmodel"
 SYNC_ACTION = "sync_from_hub"
@@ -284,7 +286,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _make_default(self, request: HttpRequest, obj: RegisteredModel) -> None:
         try:
-            services.make_default(obj)
+            make_default(obj)
         except RegistryError as exc:
             self.message_user(
                 request, f"{obj.name} was not made the default: {exc.message}", messages.ERROR
@@ -320,7 +322,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         deadline = float(getattr(settings, "HIPPO_HUB_ADMIN_DEADLINE", 20))
         started = time.monotonic()
         try:
-            report = services.sync_models(deadline=deadline)
+            report = sync_models(deadline=deadline)
         except RegistryError as exc:
             took = time.monotonic() - started
             self.message_user(
@@ -370,7 +372,7 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if not self.has_view_permission(request):
             raise Http404
         entry = get_object_or_404(RegisteredModel, pk=pk)
-        data = services.model_image_bytes(entry)
+        data = model_image_bytes(entry)
         if data is None:
             raise Http404("no training-curve image")
         response = HttpResponse(data, content_type="image/png")

@@ -1,10 +1,20 @@
-"""The initial default model (shared by push and sync; `make_default` is in services)."""
+"""Setting the default model: `make_default`, and the initial default of push and sync.
+
+Which model should be the default is decided in `registry.selectors` (`default_candidate`); this
+module only writes the choice, so exactly one row is ever the default.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
+import logging
 
-from registry.models import RegisteredModel, Status
+from django.db import transaction
+
+from registry.loading import load_network
+from registry.models import RegisteredModel
+from registry.selectors import check_servable, default_candidate
+
+logger = logging.getLogger(__name__)
 
 
 def choose_initial_default(notes: list[str]) -> RegisteredModel | None:
@@ -14,18 +24,33 @@ def choose_initial_default(notes: list[str]) -> RegisteredModel | None:
     """
     if RegisteredModel.objects.filter(is_default=True).exists():
         return None
-    servable = RegisteredModel.objects.filter(enabled=True, status=Status.AVAILABLE)
-    wanted = settings.DEFAULT_MODEL
-    chosen: RegisteredModel | None
-    if wanted:
-        # An explicit DEFAULT_MODEL is waited for; no other model is chosen in its place.
-        chosen = servable.filter(name=wanted).first()
-        if chosen is None:
-            notes.append(f"DEFAULT_MODEL '{wanted}' is not an available model yet")
-    else:
-        chosen = servable.exclude(test_accuracy=None).order_by("-test_accuracy", "name").first()
-        chosen = chosen or servable.order_by("name").first()
+    chosen = default_candidate(notes)
     if chosen is not None:
         RegisteredModel.objects.filter(pk=chosen.pk).update(is_default=True)
         chosen.is_default = True
     return chosen
+
+
+def make_default(entry: RegisteredModel, *, validate: bool = True) -> None:
+    """Make `entry` the one default model.
+
+    Args:
+        entry: The model.
+        validate: Load the model first (checksum and shapes), so a broken model never becomes
+            the default.
+
+    Raises:
+        ModelBroken, ModelUnavailable: The model is broken, disabled or not in the store; the
+            current default stays.
+    """
+    entry.refresh_from_db()
+    check_servable(entry)
+    if validate:
+        load_network(entry, wait=True)
+    with transaction.atomic():
+        RegisteredModel.objects.filter(is_default=True).exclude(pk=entry.pk).update(
+            is_default=False
+        )
+        RegisteredModel.objects.filter(pk=entry.pk).update(is_default=True)
+    entry.is_default = True
+    logger.info("default model is now %s", entry.name)

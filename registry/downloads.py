@@ -22,6 +22,7 @@ from django.conf import settings
 
 from registry.errors import ModelPending, StoreError
 from registry.hub_http import hub_operation
+from registry.stores import store_for
 
 if TYPE_CHECKING:
     from registry.models import RegisteredModel
@@ -153,14 +154,17 @@ def reset_downloads() -> None:
 os.register_at_fork(after_in_child=reset_downloads)
 
 
+def download_key(entry: RegisteredModel) -> Hashable:
+    """What one download fetches: a model file at a revision of a store."""
+    return (entry.store, entry.repo, entry.filename, entry.revision)
+
+
 def hub_state(entry: RegisteredModel) -> tuple[str, str]:
     """Where `entry`'s files stand, without a request: (state, detail).
 
     States: "not_used" (a local-store model), "cached" (served without the Hub),
     "downloading", "unreachable" (the last download failed; detail says how), "not_fetched".
     """
-    from registry.services import store_for  # services imports this module
-
     if entry.store != "hub":
         return "not_used", f"model '{entry.name}' is in the local store"
     store = store_for(entry)
@@ -169,7 +173,7 @@ def hub_state(entry: RegisteredModel) -> tuple[str, str]:
         for name in (entry.filename, entry.metadata_filename)
     ):
         return "cached", f"model '{entry.name}' is in the local Hub cache"
-    state = get_downloads().state((entry.store, entry.repo, entry.filename, entry.revision))
+    state = get_downloads().state(download_key(entry))
     if state is None:
         return "not_fetched", f"model '{entry.name}' is not downloaded yet"
     if state.running:

@@ -35,6 +35,14 @@ class InvalidModel(RegistryError):  # noqa: N818 (names fixed by the contracts)
     """A local model file refused by `push_model` before anything was sent."""
 
 
+class InvalidModelName(InvalidModel, ValueError):  # noqa: N818 (like InvalidModel)
+    """A model name the registry cannot hold (see `registry.names`); nothing was written.
+
+    Also a `ValueError`, so code validating its own input (a command's `--name`) can treat it
+    like any other bad value.
+    """
+
+
 class StoreError(RegistryError):
     """The model store failed (missing repository or file, unexpected answer of the Hub)."""
 

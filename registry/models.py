@@ -7,8 +7,12 @@ from django.db import models
 from django.db.models import Q
 
 from nn_core.layers import describe_architecture
+from registry.names import MAX_MODEL_NAME_LENGTH
 
 HUB_DEFAULT_ENDPOINT = "https://huggingface.co"
+
+DISPLAY_NAME_LENGTH = 200
+"""The most characters of a display name (the name as the user wrote it, before slugifying)."""
 
 
 class Store(models.TextChoices):
@@ -34,8 +38,8 @@ class RegisteredModel(models.Model):
     A database constraint allows at most one row with `is_default`.
     """
 
-    name = models.SlugField(max_length=100, unique=True)
-    display_name = models.CharField(max_length=200, blank=True)
+    name = models.SlugField(max_length=MAX_MODEL_NAME_LENGTH, unique=True)
+    display_name = models.CharField(max_length=DISPLAY_NAME_LENGTH, blank=True)
     description = models.TextField(blank=True)
 
     store = models.CharField(max_length=8, choices=Store.choices)

@@ -11,17 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from nn_core.model_files import (
-    ModelFileError,
-    ModelMetadata,
-    load_model,
-    read_metadata,
-    sha256_file,
-)
+from nn_core.model_files import ModelFileError, ModelMetadata, read_metadata, sha256_file
 from registry.defaults import choose_initial_default
 from registry.errors import CommitConflict, InvalidModel, StoreError
 from registry.hub_http import hub_operation
-from registry.integrity import probe_problem
+from registry.integrity import FilesRejected, check_files
 from registry.layout import (
     CARD_FILENAME,
     IMAGE_SUFFIX,
@@ -33,7 +27,8 @@ from registry.layout import (
     read_stored_metadata,
 )
 from registry.model_card import CardEntry, card_checksums, render_model_card
-from registry.models import RegisteredModel, Status
+from registry.models import DISPLAY_NAME_LENGTH, RegisteredModel, Status
+from registry.names import check_model_name
 from registry.stores import FileContent, ModelStore, Snapshot, get_store
 
 logger = logging.getLogger(__name__)
@@ -49,13 +44,28 @@ def _validated_local_model(weights_path: Path) -> ModelMetadata:
     if not metadata_path.is_file():
         raise InvalidModel(f"{metadata_path} is missing: a model is pushed with its metadata")
     try:
-        loaded = load_model(weights_path, metadata_path)
-    except (ModelFileError, OSError) as exc:
-        raise InvalidModel(f"{weights_path} cannot be pushed: {exc}") from None
-    problem = probe_problem(loaded.network)
-    if problem:
-        raise InvalidModel(f"{weights_path} cannot be pushed: it {problem}")
-    return loaded.metadata
+        return check_files(weights_path, metadata_path).metadata
+    except FilesRejected as rejected:
+        raise InvalidModel(f"{weights_path} cannot be pushed: it {rejected.detail}") from None
+
+
+def _model_name(name: str | None, metadata: ModelMetadata, weights_path: Path) -> str:
+    """The registry name of the pushed model: `name` (or the metadata's) as a checked slug.
+
+    Checked here, before anything is written: a name the registry row cannot hold must not be
+    committed to the store first.
+    """
+    given = name or metadata.name or weights_path.stem
+    slug = slugify(given)
+    if not slug:
+        raise InvalidModel(f"'{name}' gives an empty model name")
+    check_model_name(slug)
+    if name and name != slug and len(name) > DISPLAY_NAME_LENGTH:
+        raise InvalidModel(
+            f"the display name '{name[:40]}...' is {len(name)} characters long: at most "
+            f"{DISPLAY_NAME_LENGTH} are allowed"
+        )
+    return slug
 
 
 def push_model(
@@ -86,15 +96,14 @@ def push_model(
         The registry row, as stored (revision included).
 
     Raises:
-        InvalidModel: The local model is broken or inconsistent; nothing was sent.
+        InvalidModel: The local model is broken or inconsistent, or its name is one the
+            registry cannot hold (`InvalidModelName`); nothing was sent.
         StoreError: The store refused or failed (TokenMissing, TokenRejected, StoreUnreachable);
             the registry is unchanged.
     """
     weights_path = Path(weights_path)
     metadata = _validated_local_model(weights_path)
-    slug = slugify(name or metadata.name or weights_path.stem)
-    if not slug:
-        raise InvalidModel(f"'{name}' gives an empty model name")
+    slug = _model_name(name, metadata, weights_path)
     if accuracy is not None and not 0.0 <= accuracy <= 100.0:
         raise InvalidModel(f"accuracy must be a percentage in 0..100, got {accuracy}")
     metrics = dict(metadata.metrics or {})

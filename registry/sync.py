@@ -18,17 +18,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from nn_core.model_files import (
-    ModelFileError,
-    ModelMetadata,
-    load_model,
-    read_metadata,
-    sha256_file,
-)
+from nn_core.model_files import ModelFileError, ModelMetadata, read_metadata, sha256_file
 from registry.defaults import choose_initial_default
-from registry.errors import RegistryError, StoreError
+from registry.errors import InvalidModelName, RegistryError, StoreError
 from registry.hub_http import hub_operation
-from registry.integrity import probe_problem
+from registry.integrity import FilesRejected, check_files
 from registry.layout import (
     CARD_FILENAME,
     IMAGE_SUFFIX,
@@ -37,8 +31,10 @@ from registry.layout import (
     mirror_fields,
     model_names,
 )
+from registry.loading import load_network
 from registry.model_card import card_checksums
 from registry.models import RegisteredModel, Status
+from registry.names import check_model_name
 from registry.stores import HubStore, ModelStore, Snapshot, get_store
 
 logger = logging.getLogger(__name__)
@@ -124,7 +120,22 @@ def _recorded_checksums(store: ModelStore, snapshot: Snapshot) -> dict[str, str]
     return card_checksums(text)
 
 
-def _read_models(store: ModelStore, snapshot: Snapshot) -> list[_Seen]:
+def _mirrorable_names(snapshot: Snapshot, notes: list[str]) -> list[str]:
+    """The models of `snapshot` whose names the registry can hold; the others go to `notes`.
+
+    Another tool may have written a file the registry cannot name (too long, other characters):
+    it is left out (and said so), rather than failing the whole sync at the row insert.
+    """
+    names = []
+    for name in model_names(snapshot):
+        try:
+            names.append(check_model_name(name))
+        except InvalidModelName as exc:
+            notes.append(f"not mirrored: {exc.message}")
+    return names
+
+
+def _read_models(store: ModelStore, snapshot: Snapshot, notes: list[str]) -> list[_Seen]:
     """Fetch metadata and weights of every model at `snapshot` (all I/O before the transaction).
 
     A model's `sha256` field is the recorded reference (store, else card), so the registry never
@@ -132,7 +143,7 @@ def _read_models(store: ModelStore, snapshot: Snapshot) -> list[_Seen]:
     """
     carded = _recorded_checksums(store, snapshot)
     seen: list[_Seen] = []
-    for name in model_names(snapshot):
+    for name in _mirrorable_names(snapshot, notes):
         weights_name = name + WEIGHTS_SUFFIX
         info = snapshot.files[weights_name]
         problem = ""
@@ -175,23 +186,21 @@ def _validate_weights(store: ModelStore, model: _Seen, revision: str) -> str:
     """Why the model's files are unusable ("" when they load and pass the probe)."""
     if model.problem:
         return model.problem
+    filename = model.fields["filename"]
     try:
-        metadata_path = store.fetch(model.fields["metadata_filename"], revision)
-        loaded = load_model(model.weights, metadata_path)
-    except (ModelFileError, OSError) as exc:
-        store.discard(model.fields["filename"], revision)
-        return f"{model.fields['filename']} failed validation: {exc}"
-    problem = probe_problem(loaded.network)
-    if problem:
-        store.discard(model.fields["filename"], revision)
-        return f"{model.fields['filename']} {problem}"
+        # The checksum was compared with the store's record when the files were read.
+        check_files(model.weights, store.fetch(model.fields["metadata_filename"], revision))
+    except FilesRejected as rejected:
+        store.discard(filename, revision)
+        return rejected.reason(filename, revision)
+    except OSError as exc:
+        store.discard(filename, revision)
+        return f"{filename} failed validation: {exc}"
     return ""
 
 
 def _still_good(entry: RegisteredModel) -> bool:
     """Whether `entry`'s recorded revision still verifies (checksum, load, probe)."""
-    from registry.services import load_network  # services imports this module
-
     if entry.status != Status.AVAILABLE or not entry.sha256:
         return False
     try:
@@ -278,12 +287,13 @@ def sync_models(store: ModelStore | None = None, *, deadline: float | None = Non
             raise StoreError(
                 f"repository {store.repo} does not exist on the Hub: push a model first"
             )
-        seen = _read_models(store, snapshot) if snapshot is not None else []
+        notes: list[str] = []
+        seen = _read_models(store, snapshot, notes) if snapshot is not None else []
         revision = snapshot.revision if snapshot is not None else None
         existing = {entry.name: entry for entry in RegisteredModel.objects.all()}
         # Files are validated before the transaction, so the database is never locked during I/O.
         plans = [_plan(store, model, existing.get(model.name), revision) for model in seen]
-    report = SyncReport(store=f"{store.kind} {store.repo}", revision=revision)
+    report = SyncReport(store=f"{store.kind} {store.repo}", revision=revision, notes=notes)
     _apply(store, report, plans, existing, seen)
     default = RegisteredModel.objects.filter(is_default=True).first()
     report.default = default.name if default else None

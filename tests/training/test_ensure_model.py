@@ -10,11 +10,14 @@ import huggingface_hub.constants
 import pytest
 from django.core.management import call_command
 
+from nn_core.network import NeuralNetwork
 from registry import services as registry_services
 from registry.models import RegisteredModel
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings as SettingsWrapper
+
+    from tests.fixtures.networks import RegisterNetwork
 
 QUICK = ["--epochs", "1", "--limit-train", "2000"]
 
@@ -101,3 +104,48 @@ def test_a_refused_push_is_a_warning_and_the_files_stay(
     assert "manage.py push_model --model-path" in err
     assert RegisteredModel.objects.count() == 0
     assert len(list((tmp_path / "models").glob("mnist-784-100-10-relu-*.safetensors"))) == 1
+
+
+@pytest.mark.django_db
+def test_an_available_default_model_setting_is_made_the_default(
+    register_network: RegisterNetwork, settings: SettingsWrapper
+) -> None:
+    # The registry's rule (as after a sync): DEFAULT_MODEL wins over the most accurate model.
+    register_network(NeuralNetwork([784, 16, 10], seed=0), "best", accuracy=95.0)
+    register_network(NeuralNetwork([784, 16, 10], seed=1), "chosen", accuracy=80.0)
+    RegisteredModel.objects.update(is_default=False)
+    settings.DEFAULT_MODEL = "chosen"
+
+    out, err = _run("--no-sync")
+
+    assert "model chosen is available; made it the default" in out, err
+    assert RegisteredModel.objects.get(is_default=True).name == "chosen"
+
+
+@pytest.mark.django_db
+def test_a_default_model_setting_naming_no_available_model_is_waited_for(
+    register_network: RegisterNetwork, settings: SettingsWrapper
+) -> None:
+    register_network(NeuralNetwork([784, 16, 10], seed=0), "best", accuracy=95.0)
+    RegisteredModel.objects.update(is_default=False)
+    settings.DEFAULT_MODEL = "missing"
+
+    _, err = _run("--no-sync")
+
+    assert "DEFAULT_MODEL 'missing' is not one of them" in err
+    assert not RegisteredModel.objects.filter(is_default=True).exists()  # no other model chosen
+
+
+@pytest.mark.django_db
+def test_without_a_default_model_setting_the_most_accurate_becomes_default(
+    register_network: RegisterNetwork,
+) -> None:
+    register_network(NeuralNetwork([784, 16, 10], seed=0), "unrated", accuracy=None)
+    register_network(NeuralNetwork([784, 16, 10], seed=1), "weaker", accuracy=80.0)
+    register_network(NeuralNetwork([784, 16, 10], seed=2), "stronger", accuracy=90.0)
+    RegisteredModel.objects.update(is_default=False)
+
+    out, _ = _run("--no-sync")
+
+    assert "model stronger is available; made it the default" in out
+    assert RegisteredModel.objects.get(is_default=True).name == "stronger"

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import services
 from registry.errors import RegistryError
+from registry.push import push_model
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        """Declare the seed's flags."""
+        """Declare the flags of the original Hippo's command."""
         parser.add_argument(
             "--model-path", required=True, type=Path, help="The .safetensors file to push."
         )
@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Push, then report the registered model and its revision."""
         try:
-            entry = services.push_model(
+            entry = push_model(
                 options["model_path"],
                 name=options["name"],
                 accuracy=options["accuracy"],

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import services
 from registry.errors import RegistryError
+from registry.sync import sync_models
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Sync and print the report (nothing changes when the store cannot be read)."""
         try:
-            report = services.sync_models()
+            report = sync_models()
         except RegistryError as exc:
             raise CommandError(f"{exc.message}. The registry is unchanged.") from None
         for line in report.lines():

@@ -14,22 +14,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import F, QuerySet
 
 from mnist_samples.services import mnist_status
 from registry import services as registry_services
-from registry.errors import RegistryError, StoreError
-from registry.models import RegisteredModel, Status
+from registry.services import RegistryError, StoreError
 from training import services
 from training.management.commands.train_mnist import describe, train_with_progress
 from training.services import FAST_RECIPE, ConfigError
 
 STARTER_SEED = 0  # a fixed seed: every fresh checkout gets the same starter model
-
-
-def available_models() -> QuerySet[RegisteredModel]:
-    """Enabled models whose files were found and validated by the last sync."""
-    return RegisteredModel.objects.filter(enabled=True, status=Status.AVAILABLE)
 
 
 class Command(BaseCommand):
@@ -118,33 +111,33 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"registered {entry.name} and made it the default"))
 
     def _use_existing(self) -> bool:
-        """Report an available model (making the most accurate one default if none is).
+        """Report an available model (making the registry's choice default if none is).
 
         Returns:
             False when no model is available (then a starter model is needed).
         """
-        models = available_models()
+        models = registry_services.servable()
         default = models.filter(is_default=True).first()
         if default is not None:
             self.stdout.write(f"model {default.name} is available (the default): nothing to do")
             return True
         if not models.exists():
             return False
-        wanted = settings.DEFAULT_MODEL
-        if wanted:
+        # The registry's own rule (as after a sync): DEFAULT_MODEL, else the most accurate model.
+        notes: list[str] = []
+        chosen = registry_services.default_candidate(notes)
+        if chosen is None:
             # The registry waits for an explicit DEFAULT_MODEL; choosing another would override it.
             self.stderr.write(
                 self.style.WARNING(
-                    f"warning: {models.count()} model(s) available, but DEFAULT_MODEL '{wanted}' "
-                    "is not one of them; pick the default in the admin or fix DEFAULT_MODEL"
+                    f"warning: {models.count()} model(s) available, but DEFAULT_MODEL "
+                    f"'{settings.DEFAULT_MODEL}' is not one of them; pick the default in the "
+                    "admin or fix DEFAULT_MODEL"
                 )
             )
             return True
-        # Same rule as the registry's sync: the most accurate available model.
-        best = models.order_by(F("test_accuracy").desc(nulls_last=True), "name").first()
-        assert best is not None  # models.exists() above
-        registry_services.make_default(best)
-        self.stdout.write(f"model {best.name} is available; made it the default")
+        registry_services.make_default(chosen)
+        self.stdout.write(f"model {chosen.name} is available; made it the default")
         return True
 
     def _sync(self) -> None:
