@@ -58,7 +58,7 @@ export function initNetwork({ els, api, state }, hooks) {
    *  comparison); `relayout`: the same answer drawn again (view or theme changed). */
   function showResult(result, pixels, { live, relayout = false }) {
     const all = result.layer_details;
-    state.result = { result, pixels, details: all, model: result.model ?? state.model };
+    state.result = { result, pixels, details: all, model: result.model };
     renderExplanations(all);
     activeView().render(all);
     els.networkStage.dataset.layers = String(all.length);

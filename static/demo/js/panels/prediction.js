@@ -98,7 +98,7 @@ export function initPrediction({ els, api, latest, state, pad, report }, { netwo
     const pct = (result.confidence * 100).toFixed(1);
     const verdict = assess(result.probabilities, stats);
     els.predictedDigit.textContent = verdict.kind === "not-a-digit" ? "?" : String(digit);
-    showModel(result.model ?? state.model);
+    showModel(result.model);
     let headline = `Predicted ${digit} with ${pct}% confidence.`;
     if (verdict.kind === "unsure") headline = `${verdict.headline} Best guess ${digit}.`;
     if (verdict.kind === "not-a-digit") headline = verdict.headline;
