@@ -25,9 +25,12 @@ run: migrate data
 	@$(MANAGE) ensure_model
 	$(MANAGE) runserver 0.0.0.0:$(PORT)
 
+# ESLint checks the demo page's JavaScript; scripts/fetch-eslint.sh fetches it (pinned) from the
+# npm registry into ~/.cache/hippo on first use, as the browser tests' axe-core.
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	scripts/eslint.sh
 
 format: bootstrap
 	$(VENV)/bin/ruff format .

@@ -1,5 +1,7 @@
-// The public Hippo API, exactly as a third-party frontend would call it. Every failure becomes an
-// ApiError with the server's error code ("unreachable" when no HTTP answer arrived at all).
+// The public Hippo API, exactly as a third-party frontend would call it, through one request
+// helper: JSON in and out, every failure an ApiError with the server's error code (from the
+// envelope {"error": {"code", "message", "fields"}}; "unreachable" when no HTTP answer arrived at
+// all). `Latest` cancels a request when a newer one of the same kind starts.
 
 export class ApiError extends Error {
   constructor(code, message, status = 0, fields = {}) {
@@ -13,6 +15,42 @@ export class ApiError extends Error {
 
 export function isAbort(error) {
   return error?.name === "AbortError";
+}
+
+/**
+ * The newest request of each kind (a prediction while the user keeps drawing, samples while the
+ * user changes the dataset): `begin(kind)` aborts the previous one of that kind and returns the
+ * new one's signal; an answer that arrives for a signal that is no longer current is stale.
+ */
+export class Latest {
+  #controllers = new Map();
+
+  begin(kind) {
+    this.#controllers.get(kind)?.abort();
+    const controller = new AbortController();
+    this.#controllers.set(kind, controller);
+    return controller.signal;
+  }
+
+  isCurrent(kind, signal) {
+    return this.#controllers.get(kind)?.signal === signal;
+  }
+
+  cancel(kind) {
+    this.#controllers.get(kind)?.abort();
+    this.#controllers.delete(kind);
+  }
+}
+
+/** The request kept in `cache` under `key` (made by `start()` the first time), forgotten again if
+ *  it fails so that a later call retries. */
+export function remember(cache, key, start) {
+  if (!cache.has(key)) {
+    const request = start();
+    request.catch(() => cache.delete(key));
+    cache.set(key, request);
+  }
+  return cache.get(key);
 }
 
 export function createApi(base = "") {

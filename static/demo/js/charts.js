@@ -266,15 +266,15 @@ export function renderConfusion(container, matrix, perClass, { onCell = null, co
     }
   });
 
-  const figure = document.createElement("figure");
-  figure.className = "confusion-figure";
+  const frame = document.createElement("figure");
+  frame.className = "confusion-figure";
   const caption = document.createElement("figcaption");
   caption.className = "confusion-figure__caption";
   caption.textContent = diff
     ? `Difference on the test set, ${names[1]} minus ${names[0]}: blue cells are where ${names[1]} does better, red where it does worse.`
     : `Confusion matrix on the test set: rows are the true digit, columns the prediction.${onCell ? " Choose a cell to see those images." : ""}`;
-  figure.append(caption, svg, confusionTable(matrix, perClass));
-  container.append(figure);
+  frame.append(caption, svg, confusionTable(matrix, perClass));
+  container.append(frame);
 }
 
 /** The same numbers as a real table, visually hidden: screen readers navigate it by row and column. */

@@ -1,5 +1,5 @@
 // Plain-language names and one-line explanations of layers, driven by the activations contract
-// (`type`, `shape`, `activation`); models from before that contract only have `activation`.
+// (`type`, `shape`, `activation` of `POST /activations`' layer details).
 
 const ACTIVATION_NAMES = {
   relu: "ReLU",
@@ -14,10 +14,9 @@ export function activationLabel(name) {
   return ACTIVATION_NAMES[name] ?? name ?? "";
 }
 
-/** The layer's kind: the contract's `type`, else inferred (input first, dense after). */
+/** The layer's kind: "input", "dense", "conv2d", "maxpool2d", "flatten", "dropout". */
 export function layerType(detail) {
-  if (detail.type) return detail.type;
-  return detail.index === 0 ? "input" : "dense";
+  return detail.type;
 }
 
 /** [channels, height, width] for feature maps, null for flat layers. */

@@ -5,6 +5,7 @@
 // Pointer hover or keyboard focus (arrow keys move) reports the neuron under inspection.
 
 import { css, diverging, ink, sequential, themeColour } from "./colors.js";
+import { formatPercent, formatValue } from "./format.js";
 import { placeTooltip } from "./tooltip.js";
 import { isPassThrough, layerMeta, layerTitle, layerType, mapShape } from "./explain.js";
 
@@ -466,19 +467,4 @@ export class LayerView {
       ctx.fillText(text, left + cellWidth + 6, y);
     }
   }
-}
-
-/** A probability as a percentage; under 0.05 % it is "<0.1%" rather than a misleading 0.0 %. */
-export function formatPercent(p) {
-  if (!Number.isFinite(p)) return "–";
-  if (p >= 0.995) return `${(p * 100).toFixed(0)}%`;
-  if (p > 0 && p < 0.0005) return "<0.1%";
-  return `${(p * 100).toFixed(1)}%`;
-}
-
-export function formatValue(value) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 0.001 || abs >= 10000)) return value.toExponential(2);
-  return value.toFixed(abs >= 100 ? 1 : 3);
 }

@@ -23,10 +23,6 @@ export function friendlyName(model) {
   return describeSizes(model);
 }
 
-export function formatAccuracy(value) {
-  return Number.isFinite(value) ? `${value.toFixed(1)}%` : "not measured";
-}
-
 /** Where the model's file lives, in words, and the exact location as term/value pairs. */
 export function describeSource(model) {
   const hub = model?.hub ?? {};

@@ -6,7 +6,7 @@
 import { css, sequential, themeColour } from "./colors.js";
 import { svgEl as el } from "./dom.js";
 import { isPassThrough, layerMeta, layerTitle, mapShape } from "./explain.js";
-import { formatPercent, formatValue } from "./layers.js";
+import { formatPercent, formatValue } from "./format.js";
 import { placeTooltip } from "./tooltip.js";
 
 const MAX_SHOWN = 16;
