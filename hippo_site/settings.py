@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "mnist_samples",
     "training",
     "axes",
-    "login_guard",
 ]
 
 MIDDLEWARE = [

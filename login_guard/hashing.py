@@ -70,6 +70,8 @@ class HashingSlots:
         self.slots = max(1, slots)
         self.wait = max(0.0, wait)
         self._free = threading.BoundedSemaphore(self.slots)
+        self._count_lock = threading.Lock()
+        self._in_use = 0
         self._threads = ThreadPoolExecutor(
             max_workers=self.slots,
             thread_name_prefix="password-hash",
@@ -88,17 +90,30 @@ class HashingSlots:
         acquired = self._free.acquire(timeout=self.wait) if self.wait else self._free.acquire(False)
         if not acquired:
             raise HashingBusy
+        self._count(+1)
         try:
             job: Future[T] = self._threads.submit(work)
         except BaseException:
-            self._free.release()
+            self._release()
             raise
         # The slot is the thread's until the hash ends, even if the caller stops waiting for it.
-        job.add_done_callback(lambda _: self._free.release())
+        job.add_done_callback(lambda _: self._release())
         try:
             return job.result(timeout=RESULT_TIMEOUT_SECONDS)
         except FutureTimeout:
             raise HashingBusy from None
+
+    def has_free(self) -> bool:
+        """Whether a slot is free right now (a hint: another thread may take it next)."""
+        return self._in_use < self.slots
+
+    def _count(self, change: int) -> None:
+        with self._count_lock:
+            self._in_use += change
+
+    def _release(self) -> None:
+        self._count(-1)
+        self._free.release()
 
 
 _slots: HashingSlots | None = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Final
 
@@ -51,18 +52,25 @@ def cool_off(request: HttpRequest | None = None) -> timedelta:
 
 
 def client_address(request: HttpRequest) -> str:
+    """The client's address (axes' `AXES_CLIENT_IP_CALLABLE`; see `address_from`)."""
+    return address_from(request.META)
+
+
+def address_from(meta: Mapping[str, Any]) -> str:
     """The client's address: `REMOTE_ADDR`, or behind trusted proxies the one they forwarded.
+
+    `meta` is a request's `META` or a WSGI environ (the same keys).
 
     With `HIPPO_TRUSTED_PROXIES` (addresses or networks) set and the request coming from one of
     them, `X-Forwarded-For` is read from the right: each trusted proxy appends the address it
     received the request from, so the first entry that is not a trusted proxy is the client.
     Entries further left were written by the client itself and are never believed.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote: str = meta.get("REMOTE_ADDR", "")
     trusted = settings.HIPPO_TRUSTED_PROXIES
     if not trusted or not _in_networks(remote, trusted):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded: str = meta.get("HTTP_X_FORWARDED_FOR", "")
     for entry in reversed([part.strip() for part in forwarded.split(",")]):
         if not _is_address(entry):
             return remote  # a malformed header: fall back to the proxy's own address
@@ -122,12 +130,15 @@ def attempts_count(attempts: Any) -> int:
     return sum(attempts.values_list("failures_since_start", flat=True))
 
 
-def retry_after(request: HttpRequest, credentials: dict[str, Any] | None) -> int:
-    """Seconds until every lockout of this client (account and address) has ended (at least 1).
+def locked_for(
+    request: HttpRequest, credentials: dict[str, Any] | None
+) -> dict[tuple[str, str, str | None], int]:
+    """Each locked key of this log-in and the whole seconds (at least 1) until its lockout ends.
 
-    Failures are counted per stored attempt (one per username, address and user agent) while its
-    last failure is younger than the cool-off; a key stays locked until enough of its newest
-    attempts have aged out that the rest fall under its limit.
+    Keys are (address, path, username), username None for the address's own lockout. Failures
+    are counted per stored attempt (one per username, address and user agent) while its last
+    failure is younger than the cool-off; a key stays locked until enough of its newest attempts
+    have aged out that the rest fall under its limit.
     """
     now = timezone.now()
     window = cool_off()
@@ -135,7 +146,7 @@ def retry_after(request: HttpRequest, credentials: dict[str, Any] | None) -> int
     address = getattr(request, "axes_ip_address", None) or client_address(request)
     user_agent = request.META.get("HTTP_USER_AGENT", "<unknown>")[:255]
     keys = get_client_parameters(username, address, user_agent, request, credentials)  # type: ignore[arg-type]
-    ends = [now]
+    locked: dict[tuple[str, str, str | None], int] = {}
     for key, limit in zip(keys, failure_limits(), strict=True):
         recent = AccessAttempt.objects.filter(Q(**key), attempt_time__gte=now - window)
         total = 0
@@ -144,6 +155,7 @@ def retry_after(request: HttpRequest, credentials: dict[str, Any] | None) -> int
         ):
             total += failures
             if total >= limit:
-                ends.append(attempt_time + window)
+                seconds = max(1, math.ceil((attempt_time + window - now).total_seconds()))
+                locked[(address, request.path_info, key.get("username"))] = seconds
                 break
-    return max(1, math.ceil((max(ends) - now).total_seconds()))
+    return locked

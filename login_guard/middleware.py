@@ -26,5 +26,5 @@ class LoginGuardMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """The 429 for `HashingBusy`; any other exception goes on to Django's handling."""
         if isinstance(exception, HashingBusy):
-            return busy_response(request, exception)
+            return busy_response(request, exception.retry_after)
         return None

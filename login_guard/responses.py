@@ -1,42 +1,31 @@
 """The 429 answers of a refused log-in: a page for browsers, the API's JSON envelope otherwise.
 
 Both say when to try again (`Retry-After`, seconds) and nothing about the account: an unknown
-username is counted and answered exactly like a known one.
+username is counted and answered exactly like a known one. The same bytes are given by Django
+(axes' lockout, `LoginGuardMiddleware`) and by `login_guard.gate` before Django.
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any, Final
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
-from django.utils.cache import add_never_cache_headers
+import orjson
+from django.http import HttpRequest, HttpResponse
 
-from login_guard.hashing import HashingBusy
-from login_guard.limits import retry_after
+from login_guard import memory
+from login_guard.limits import locked_for
 
 LOCKED_CODE: Final = "too_many_login_attempts"
 BUSY_CODE: Final = "login_busy"
-
-
-def refusal(
-    request: HttpRequest, code: str, title: str, message: str, seconds: int
-) -> HttpResponse:
-    """A 429 with `Retry-After: seconds`: HTML for a client that accepts it, else JSON."""
-    response: HttpResponse
-    if "text/html" in request.META.get("HTTP_ACCEPT", ""):
-        page = render_to_string(
-            "login_guard/too_many_attempts.html",
-            {"title": title, "message": message},
-            request=request,
-        )
-        response = HttpResponse(page, status=429)
-    else:
-        envelope = {"error": {"code": code, "message": message, "fields": {}}}
-        response = JsonResponse(envelope, status=429)
-    response["Retry-After"] = str(seconds)
-    add_never_cache_headers(response)
-    return response
+TITLES: Final = {LOCKED_CODE: "Too many failed log-ins", BUSY_CODE: "Too many log-ins at once"}
+PAGE: Final = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title></head>
+<body><main><h1>{title}</h1><p>{message}</p></main></body>
+</html>
+"""
 
 
 def _in(seconds: int) -> str:
@@ -48,28 +37,49 @@ def _in(seconds: int) -> str:
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
+def message(code: str, seconds: int) -> str:
+    """The sentence a refused client reads."""
+    if code == BUSY_CODE:
+        return "The server is checking too many log-ins at once. Try again in a moment."
+    return f"Too many failed log-in attempts. Try again in {_in(seconds)}."
+
+
+def refusal_body(accept: str, code: str, seconds: int) -> tuple[bytes, str]:
+    """The body and its content type: a page when `accept` names HTML, else the JSON envelope."""
+    text = message(code, seconds)
+    if "text/html" in accept:
+        page = PAGE.format(title=html.escape(TITLES[code]), message=html.escape(text))
+        return page.encode(), "text/html; charset=utf-8"
+    envelope = {"error": {"code": code, "message": text, "fields": {}}}
+    return orjson.dumps(envelope), "application/json"
+
+
+def refusal(request: HttpRequest, code: str, seconds: int) -> HttpResponse:
+    """The 429 with `Retry-After: seconds` for `request`."""
+    body, content_type = refusal_body(request.META.get("HTTP_ACCEPT", ""), code, seconds)
+    response = HttpResponse(body, status=429, content_type=content_type)
+    response["Retry-After"] = str(seconds)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def lockout_response(
     request: HttpRequest,
     original_response: HttpResponse | None = None,
     credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The answer to a log-in from a locked-out client (axes' `AXES_LOCKOUT_CALLABLE`)."""
-    seconds = retry_after(request, credentials)
-    return refusal(
-        request,
-        LOCKED_CODE,
-        "Too many failed log-ins",
-        f"Too many failed log-in attempts. Try again in {_in(seconds)}.",
-        seconds,
-    )
+    """The answer to a log-in from a locked-out client (axes' `AXES_LOCKOUT_CALLABLE`).
+
+    The lockout is remembered by this process (`login_guard.memory`) until it ends, so the
+    client's next attempts are refused before Django runs.
+    """
+    locks = locked_for(request, credentials)
+    for key, seconds in locks.items():
+        memory.remember_lockout(key, seconds)
+    return refusal(request, LOCKED_CODE, max(locks.values(), default=1))
 
 
-def busy_response(request: HttpRequest, busy: HashingBusy) -> HttpResponse:
+def busy_response(request: HttpRequest, retry_after: int) -> HttpResponse:
     """The answer to a log-in refused because every password-hashing slot was taken."""
-    return refusal(
-        request,
-        BUSY_CODE,
-        "Too many log-ins at once",
-        "The server is checking too many log-ins at once. Try again in a moment.",
-        busy.retry_after,
-    )
+    memory.remember_path(request.path_info)
+    return refusal(request, BUSY_CODE, retry_after)

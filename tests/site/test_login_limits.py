@@ -19,7 +19,7 @@ from django.db.models import F
 from django.test import Client, RequestFactory
 from django.test.utils import override_settings
 
-from login_guard import hashing
+from login_guard import hashing, memory
 from login_guard.hashers import BoundedPBKDF2PasswordHasher
 from login_guard.limits import client_address
 
@@ -37,8 +37,10 @@ LIMITS = {
 @pytest.fixture(autouse=True)
 def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(BoundedPBKDF2PasswordHasher, "iterations", 2_000)
+    memory.forget_all()
     with override_settings(**LIMITS):
         yield
+    memory.forget_all()
 
 
 @pytest.fixture
@@ -225,3 +227,73 @@ def test_a_username_with_nul_or_too_long_is_counted_not_a_500() -> None:
     assert authenticate(request, username="a\0b" + "x" * 400, password="wrong") is None
     attempt = AccessAttempt.objects.get()
     assert attempt.username == "ab" + "x" * 253
+
+
+def wsgi_post(username: str, address: str) -> tuple[str, dict[str, str], bytes]:
+    """POST the log-in form through the project's WSGI application, without a CSRF token."""
+    from io import BytesIO
+    from urllib.parse import urlencode
+
+    from hippo_site.wsgi import application
+
+    body = urlencode({"username": username, "password": PASSWORD}).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": LOGIN,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "REMOTE_ADDR": address,
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": BytesIO(),
+    }
+    seen: dict[str, object] = {}
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: object = None
+    ) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    answer = b"".join(application(environ, start_response))  # type: ignore[arg-type]
+    return str(seen["status"]), seen["headers"], answer  # type: ignore[return-value]
+
+
+def test_the_gate_refuses_known_lockouts_before_django(admin_user: None) -> None:
+    # Django itself would answer this token-less POST 403 (CSRF): a 429 comes from the gate.
+    assert wsgi_post("admin", "10.0.3.1")[0].startswith("403")
+    for _ in range(3):
+        log_in(Client(), "admin", "wrong", address="10.0.3.1")
+    status, headers, body = wsgi_post("admin", "10.0.3.1")
+    assert status.startswith("429")
+    assert 890 <= int(headers["Retry-After"]) <= 900
+    assert b"too_many_login_attempts" in body
+    assert wsgi_post("someone-else", "10.0.3.1")[0].startswith("403")  # only that account
+    assert wsgi_post("admin", "10.0.3.2")[0].startswith("403")  # only from that address
+    for n in range(5):
+        log_in(Client(), f"user{n}", "wrong", address="10.0.3.3")
+    assert wsgi_post("anyone", "10.0.3.3")[0].startswith("429")  # the whole address
+
+
+def test_the_gate_refuses_log_ins_while_every_hashing_slot_is_taken(admin_user: None) -> None:
+    memory.remember_path(LOGIN)
+    slots = hashing.hashing_slots()
+    release, started = threading.Event(), threading.Event()
+
+    def hold_slot() -> None:
+        started.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=slots.run, args=(hold_slot,))
+    holder.start()
+    try:
+        assert started.wait(5)
+        status, headers, body = wsgi_post("admin", "10.0.4.1")
+        assert status.startswith("429")
+        assert headers["Retry-After"] == "1"
+        assert b"login_busy" in body
+    finally:
+        release.set()
+        holder.join(10)
+    assert wsgi_post("admin", "10.0.4.1")[0].startswith("403")  # Django's turn again
