@@ -8,7 +8,7 @@ from axes.backends import AxesStandaloneBackend
 from django.http import HttpRequest
 
 
-class LoginLimitsBackend(AxesStandaloneBackend):
+class LoginLimitsBackend(AxesStandaloneBackend):  # type: ignore[misc] # axes is untyped
     """Refuse a locked-out client before any password is hashed (first in the backends).
 
     `authenticate` without a request (Django's test client, code logging a user in) has no
@@ -16,7 +16,7 @@ class LoginLimitsBackend(AxesStandaloneBackend):
     The hashing bound applies to those calls all the same.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

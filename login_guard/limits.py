@@ -101,14 +101,14 @@ def client_username(request: HttpRequest, credentials: dict[str, Any] | None) ->
     Django's log-in form refuses such usernames before authenticating; another caller of
     `authenticate` may not, and the database would refuse to store them (a 500).
     """
-    field = settings.AXES_USERNAME_FORM_FIELD
+    field = str(getattr(settings, "AXES_USERNAME_FORM_FIELD", "username"))
     raw = credentials.get(field) if credentials else request.POST.get(field)
     if raw is None:
         return None
     return str(raw).replace("\0", "")[:USERNAME_LENGTH]
 
 
-class LoginLimitsHandler(AxesDatabaseHandler):
+class LoginLimitsHandler(AxesDatabaseHandler):  # type: ignore[misc] # axes is untyped
     """axes' database handler with a failure limit per key (see the module docstring)."""
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
@@ -145,7 +145,7 @@ def locked_for(
     username = client_username(request, credentials)
     address = getattr(request, "axes_ip_address", None) or client_address(request)
     user_agent = request.META.get("HTTP_USER_AGENT", "<unknown>")[:255]
-    keys = get_client_parameters(username, address, user_agent, request, credentials)  # type: ignore[arg-type]
+    keys = get_client_parameters(username, address, user_agent, request, credentials)
     locked: dict[tuple[str, str, str | None], int] = {}
     for key, limit in zip(keys, failure_limits(), strict=True):
         recent = AccessAttempt.objects.filter(Q(**key), attempt_time__gte=now - window)
