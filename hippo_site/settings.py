@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "inference",
     "mnist_samples",
     "training",
+    "axes",
 ]
 
 # Health probes come by the instance's IP address, whatever ALLOWED_HOSTS says (api.middleware).
@@ -68,6 +69,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Log-in limits (login_guard): a 429 for a log-in refused for want of a hashing slot, and
+    # axes' lockout answer (last, as axes requires).
+    "login_guard.middleware.LoginGuardMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Messages (the admin's) live in a cookie: the default fallback storage builds three storages
@@ -225,6 +230,38 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# --- Log-in limits (login_guard; docs/DEPLOYMENT.md) ---
+# Failed log-ins per account and client address, and per client address, within
+# HIPPO_LOGIN_LOCKOUT_SECONDS; reaching a limit locks that key out (429 with Retry-After) until
+# the lockout lapses. Passwords are hashed on HIPPO_LOGIN_HASHERS low-priority threads per process
+# (nice HIPPO_LOGIN_HASH_NICE); a log-in that finds none free within HIPPO_LOGIN_HASH_WAIT_MS is
+# refused with a 429. Behind proxies, HIPPO_TRUSTED_PROXIES (addresses or networks) are the ones
+# whose X-Forwarded-For names the client; unset, the client is REMOTE_ADDR.
+HIPPO_LOGIN_FAILURES = env_int("HIPPO_LOGIN_FAILURES", 5)
+HIPPO_LOGIN_FAILURES_PER_ADDRESS = env_int("HIPPO_LOGIN_FAILURES_PER_ADDRESS", 20)
+HIPPO_LOGIN_LOCKOUT_SECONDS = env_int("HIPPO_LOGIN_LOCKOUT_SECONDS", 900)
+HIPPO_LOGIN_HASHERS = env_int("HIPPO_LOGIN_HASHERS", 1)
+HIPPO_LOGIN_HASH_WAIT_MS = env_int("HIPPO_LOGIN_HASH_WAIT_MS", 0)
+HIPPO_LOGIN_HASH_NICE = env_int("HIPPO_LOGIN_HASH_NICE", 10)
+HIPPO_TRUSTED_PROXIES = env_list("HIPPO_TRUSTED_PROXIES")
+AUTHENTICATION_BACKENDS = [
+    "login_guard.backends.LoginLimitsBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Django's default hasher (same algorithm name: existing hashes verify), hashing within the slots.
+PASSWORD_HASHERS = ["login_guard.hashers.BoundedPBKDF2PasswordHasher"]
+AXES_HANDLER = "login_guard.limits.LoginLimitsHandler"
+AXES_LOCKOUT_PARAMETERS = "login_guard.limits.lockout_parameters"
+AXES_FAILURE_LIMIT = HIPPO_LOGIN_FAILURES
+AXES_COOLOFF_TIME = "login_guard.limits.cool_off"
+AXES_LOCKOUT_CALLABLE = "login_guard.responses.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "login_guard.limits.client_address"
+AXES_USERNAME_CALLABLE = "login_guard.limits.client_username"
+AXES_RESET_ON_SUCCESS = True
+# A refused log-in during a lockout is not counted: the lockout ends when Retry-After says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
 
 # --- HTTPS (docs/DEPLOYMENT.md) ---
 # DJANGO_HTTPS=true: the site is reached over HTTPS only, directly or through a proxy or load
