@@ -60,6 +60,10 @@ MIDDLEWARE = [
     # First: every later middleware that reads the host must see the probes' hosts as allowed.
     "api.middleware.AnyHostProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Log-in limits (login_guard): log-ins this process already refuses are answered 429 here,
+    # before sessions, CSRF and the form; and a 429 for a log-in refused for want of a
+    # password-hashing slot.
+    "login_guard.middleware.LoginGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,9 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # Log-in limits (login_guard): a 429 for a log-in refused for want of a hashing slot, and
     # axes' lockout answer (last, as axes requires).
-    "login_guard.middleware.LoginGuardMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -94,16 +94,4 @@ class ChunkedBodies:
         return self.app(environ, closing_when_unread(environ, start_response))
 
 
-def make_application() -> ChunkedBodies:
-    """Django behind the log-in gate (`login_guard.gate`), behind `ChunkedBodies`.
-
-    The gate answers log-ins this process already refuses before Django runs; it is imported once
-    Django is set up (it uses the settings and axes' models).
-    """
-    django_application = get_wsgi_application()
-    from login_guard.gate import LoginGate
-
-    return ChunkedBodies(LoginGate(django_application))
-
-
-application = make_application()
+application = ChunkedBodies(get_wsgi_application())

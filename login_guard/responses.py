@@ -2,7 +2,7 @@
 
 Both say when to try again (`Retry-After`, seconds) and nothing about the account: an unknown
 username is counted and answered exactly like a known one. The same bytes are given by Django
-(axes' lockout, `LoginGuardMiddleware`) and by `login_guard.gate` before Django.
+(axes' lockout, `LoginGuardMiddleware`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def lockout_response(
     """The answer to a log-in from a locked-out client (axes' `AXES_LOCKOUT_CALLABLE`).
 
     The lockout is remembered by this process (`login_guard.memory`) until it ends, so the
-    client's next attempts are refused before Django runs.
+    client's next attempts are refused at the top of the middleware chain.
     """
     locks = locked_for(request, credentials)
     for key, seconds in locks.items():

@@ -260,8 +260,9 @@ def wsgi_post(username: str, address: str) -> tuple[str, dict[str, str], bytes]:
     return str(seen["status"]), seen["headers"], answer  # type: ignore[return-value]
 
 
-def test_the_gate_refuses_known_lockouts_before_django(admin_user: None) -> None:
-    # Django itself would answer this token-less POST 403 (CSRF): a 429 comes from the gate.
+def test_the_gate_refuses_known_lockouts_before_csrf_and_the_form(admin_user: None) -> None:
+    # The view would answer this token-less POST 403 (CSRF): a 429 comes from the gate at the
+    # top of the middleware chain.
     assert wsgi_post("admin", "10.0.3.1")[0].startswith("403")
     for _ in range(3):
         log_in(Client(), "admin", "wrong", address="10.0.3.1")
