@@ -3,7 +3,8 @@
 Filled when axes answers a lockout (`login_guard.responses`) or a log-in finds no hashing slot
 (`login_guard.middleware`); read by `login_guard.gate` to refuse again before the session, CSRF
 and form work. The database stays the authority: an entry only ever lasts until the lockout's own
-end. Bounded: `MAX_ENTRIES` lockouts (expired ones, then the oldest, make room) and `MAX_PATHS` paths.
+end. Bounded: `MAX_ENTRIES` lockouts (expired ones, then the oldest, make room) and `MAX_PATHS`
+paths.
 """
 
 from __future__ import annotations
