@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 MANAGE := scripts/dev-env.sh $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run test bootstrap migrate data lint format typecheck pytest train bench clean
+.PHONY: run test bootstrap migrate data lint hooks format typecheck pytest train bench clean
 
 bootstrap:
 	@scripts/bootstrap.sh dev
@@ -30,7 +30,13 @@ run: migrate data
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pre-commit validate-config .pre-commit-config.yaml
 	scripts/eslint.sh
+
+# The same checks before every commit (ruff, the layering, ESLint) and mypy before a push.
+hooks: bootstrap
+	$(VENV)/bin/pre-commit install --hook-type pre-commit --hook-type pre-push
 
 format: bootstrap
 	$(VENV)/bin/ruff format .
