@@ -70,6 +70,7 @@ bench: bootstrap
 	$(PY) -m bench.train_speed
 	$(PY) -m bench.api_throughput
 	$(PY) -m bench.image_decode
+	$(PY) -m bench.login_flood
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
