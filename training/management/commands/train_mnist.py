@@ -16,7 +16,14 @@ from nn_core.mnist import MnistFormatError, MnistNotFoundError, MnistSplits
 from nn_core.network import ACTIVATIONS, COSTS, OPTIMIZERS, OUTPUTS, EpochReport, TrainingDiverged
 from training import services
 from training.metrics import format_confusion_matrix
-from training.services import FAST_RECIPE, ConfigError, NothingToSave, TrainingConfig
+from training.services import (
+    FAST_RECIPE,
+    ConfigError,
+    NameTaken,
+    NothingToSave,
+    TrainingConfig,
+    command_line_message,
+)
 
 CHANCE_WARNING = 20.0  # percent test accuracy under which a run has learned close to nothing
 
@@ -212,7 +219,7 @@ def config_from_options(options: dict[str, Any]) -> TrainingConfig:
     try:
         layers = services.layers_from_text(text, options["activation"]) if text else None
     except ConfigError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(command_line_message(exc)) from exc
     config = TrainingConfig(
         layers=layers,
         dropout=options.get("dropout") or 0.0,
@@ -234,7 +241,7 @@ def config_from_options(options: dict[str, Any]) -> TrainingConfig:
     try:
         config.validate()
     except ConfigError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(command_line_message(exc)) from exc
     return config
 
 
@@ -291,6 +298,12 @@ class Command(BaseCommand):
             help="directory for the model files (default: HIPPO_MODELS_DIR, ./models)",
         )
         parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace the files of an existing model named --name (default: refuse); "
+            "without --name a taken default name gets the first free -2, -3, ... instead",
+        )
+        parser.add_argument(
             "--description", default="", help="one line stored in the metadata (default: generated)"
         )
 
@@ -298,14 +311,20 @@ class Command(BaseCommand):
         """Validate, train, report, write."""
         config = config_from_options(options)
         name = options["name"]
-        if name:
-            try:
-                services.check_model_name(name)
-            except ConfigError as exc:
-                raise CommandError(str(exc)) from exc
+        overwrite = bool(options.get("overwrite"))
         output_dir: Path = options["output_dir"] or Path(settings.HIPPO_MODELS_DIR)
         if output_dir.exists() and not output_dir.is_dir():
             raise CommandError(f"--output {output_dir} exists and is not a directory")
+        if name:
+            # Before training: a refused name must not cost a run.
+            try:
+                services.check_model_name(name)
+                if not overwrite:
+                    services.check_name_is_free(name, output_dir)
+            except ConfigError as exc:
+                raise CommandError(command_line_message(exc)) from exc
+            except NameTaken as exc:
+                raise CommandError(str(exc)) from exc
         verbosity = int(options["verbosity"])
 
         if verbosity:
@@ -327,7 +346,17 @@ class Command(BaseCommand):
                     "the network learned almost nothing; try a lower --learning-rate"
                 )
             )
-        files = services.write_model_files(result, output_dir, name, options["description"])
+        try:
+            files = services.write_model_files(
+                result, output_dir, name, options["description"], overwrite=overwrite
+            )
+        except NameTaken as exc:  # taken while training ran
+            raise CommandError(f"{exc}; nothing was written.") from exc
+        if files.renamed_from:
+            self.stdout.write(
+                f"the name {files.renamed_from} is taken (model files or a registered model): "
+                f"naming this model {files.name}"
+            )
         if verbosity:
             self.stdout.write(report(result))
         self.stdout.write(
