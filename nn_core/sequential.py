@@ -277,10 +277,10 @@ class Sequential:
         return as_rows(X, self.n_inputs, self.dtype, what)
 
     def feedforward(self, a: ArrayLike) -> Array:
-        """Return the network's output for ``a`` (the seed's method, extended to batches).
+        """Return the network's output for ``a`` (the original Hippo's method, extended to batches).
 
         Args:
-            a: One sample as a column (784, 1) — the seed's form, answered with a column
+            a: One sample as a column (784, 1) — the original Hippo's form, answered with a column
                 (10, 1) — or as a vector (784,) → (10,), or a batch of rows (n, 784) → (n, 10).
         """
         x = np.asarray(a, dtype=self.dtype)
@@ -320,7 +320,7 @@ class Sequential:
         )
 
     def evaluate(self, test_data: Dataset) -> int:
-        """Return how many samples of ``test_data`` the network classifies correctly (seed API)."""
+        """How many samples of ``test_data`` the network gets right (the original Hippo's API)."""
         X, labels = self._labelled(test_data, "test_data")
         return int(np.count_nonzero(self.predict(X).digits == labels))
 
@@ -437,7 +437,7 @@ class Sequential:
         on_epoch: Callable[[EpochReport], bool | None] | None = None,
         verbose: bool = True,
     ) -> list[EpochReport]:
-        """Train with mini-batch gradient descent (the seed's ``SGD``, under the seed's name).
+        """Train with mini-batch gradient descent (the original Hippo's ``SGD``, as it was called).
 
         Each epoch shuffles the training data (one permutation, drawn from the network's
         seeded generator), cuts it into mini-batches of ``mini_batch_size`` (the last one may be
@@ -445,14 +445,14 @@ class Sequential:
 
         Args:
             training_data: ``(X, y)`` arrays (X (n, 784); y labels (n,) or one-hot (n, 10)),
-                an object with ``images`` and ``labels``, or the seed's list of ``(x, y)``
+                an object with ``images`` and ``labels``, or the original Hippo's list of ``(x, y)``
                 column pairs.
             epochs: Passes over the training data.
             mini_batch_size: Samples per gradient step.
             learning_rate: η (the base rate when a schedule is used); see
                 :mod:`nn_core.network` for the convention.
-            test_data: Evaluated after each epoch (as in the seed) when no validation data is
-                given; with ``verbose`` and no ``on_epoch``, its score is printed.
+            test_data: Evaluated after each epoch (as in the original Hippo) when no validation
+                data is given; with ``verbose`` and no ``on_epoch``, its score is printed.
             validation_data: Evaluated after each epoch for the report's accuracy and loss.
             optimizer: "sgd", "momentum" or "adam".
             momentum: μ for "momentum".
@@ -465,7 +465,8 @@ class Sequential:
             on_batch: Called after every mini-batch with (batches done, batches in the epoch).
             on_epoch: Called after every epoch with its :class:`EpochReport`; returning False
                 stops training.
-            verbose: Print the seed's "Epoch 1: 9123 / 10000" lines (only without ``on_epoch``).
+            verbose: Print the original Hippo's "Epoch 1: 9123 / 10000" lines (only without
+                ``on_epoch``).
 
         Returns:
             One :class:`EpochReport` per completed epoch.
@@ -503,12 +504,12 @@ class Sequential:
 
         def print_line(epoch: int) -> None:
             if verbose:
-                print(self._seed_epoch_line(epoch, printed_set))
+                print(self._epoch_line(epoch, printed_set))
 
         return run_training(self, X, Y, options, augment, eval_set, on_batch, on_epoch, print_line)
 
-    def _seed_epoch_line(self, epoch: int, test_set: tuple[Array, NDArray[np.int64]] | None) -> str:
-        """The seed's progress line: "Epoch 1: 9123 / 10000", or "Epoch 1 complete"."""
+    def _epoch_line(self, epoch: int, test_set: tuple[Array, NDArray[np.int64]] | None) -> str:
+        """The original Hippo's progress line: "Epoch 1: 9123 / 10000", or "Epoch 1 complete"."""
         if test_set is None:
             return f"Epoch {epoch} complete"
         X, labels = test_set
@@ -516,7 +517,7 @@ class Sequential:
         return f"Epoch {epoch}: {correct} / {len(labels)}"
 
     # ----------------------------------------------------------------------------------------
-    # Data in the seed's and in array form
+    # Data in the original Hippo's and in array form
     # ----------------------------------------------------------------------------------------
 
     def _training_arrays(self, data: Dataset) -> tuple[Array, Array]:
