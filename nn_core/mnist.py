@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from nn_core import idx, mnist_cache
+from nn_core.constants import IMAGE_SIDE
 from nn_core.mnist_files import (
-    IMAGE_SIDE,
     MNIST_FILES,
     MnistFile,
     MnistFormatError,

@@ -86,9 +86,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from nn_core.activations import ACTIVATIONS, OUTPUTS
+from nn_core.arrays import Array
 from nn_core.costs import COSTS
 from nn_core.datasets import Dataset, LabelledImages
 from nn_core.layers import mlp_specs
@@ -129,8 +130,6 @@ __all__ = [
     "Prediction",
     "TrainingDiverged",
 ]
-
-Array = NDArray[np.floating]
 
 
 @dataclass(frozen=True)
