@@ -488,12 +488,64 @@ class Sequential:
             schedule="constant" if schedule is None else schedule,
         )
         options.validate_training()
-        X, Y = self._training_arrays(training_data)
-        evaluation = validation_data if validation_data is not None else test_data
-        eval_set = self._labelled(evaluation, "validation_data") if evaluation is not None else None
         printed_set = (
             self._labelled(test_data, "test_data")
             if test_data is not None and verbose and on_epoch is None
+            else None
+        )
+
+        def print_line(report: EpochReport) -> None:
+            print(self._epoch_line(report.epoch, printed_set))
+
+        return self.fit(
+            training_data,
+            options,
+            validation_data=validation_data if validation_data is not None else test_data,
+            augment=augment,
+            on_batch=on_batch,
+            on_epoch=on_epoch if on_epoch is not None or not verbose else print_line,
+        )
+
+    def fit(
+        self,
+        training_data: Dataset,
+        hyperparameters: Hyperparameters,
+        *,
+        validation_data: Dataset | None = None,
+        augment: Augment | None = None,
+        on_batch: Callable[[int, int], None] | None = None,
+        on_epoch: Callable[[EpochReport], bool | None] | None = None,
+    ) -> list[EpochReport]:
+        """Train with the options of one hyperparameter object (what :meth:`train` builds).
+
+        The architecture fields, ``seed`` and ``limit_train`` are not used here: the network is
+        built already, and the caller chooses the data. The training options are validated
+        first (:meth:`~nn_core.hyperparameters.Hyperparameters.validate_training`).
+
+        Args:
+            training_data: As for :meth:`train`.
+            hyperparameters: Epochs, mini-batch size, learning rate, optimizer and its
+                coefficients, L2 and schedule.
+            validation_data: Evaluated after each epoch for the report's accuracy and loss.
+            augment: Applied to every mini-batch's inputs before its gradient step.
+            on_batch: Called after every mini-batch with (batches done, batches in the epoch).
+            on_epoch: Called after every epoch with its :class:`EpochReport`; returning False
+                stops training.
+
+        Returns:
+            One :class:`EpochReport` per completed epoch.
+
+        Raises:
+            TrainingDiverged: As for :meth:`train`.
+            ValueError: An option is out of range (a
+                :class:`~nn_core.hyperparameters.HyperparameterError` naming the field) or the
+                data are malformed.
+        """
+        hyperparameters.validate_training()
+        X, Y = self._training_arrays(training_data)
+        eval_set = (
+            self._labelled(validation_data, "validation_data")
+            if validation_data is not None
             else None
         )
         # Parameters are updated in place: make sure they are writable arrays of our dtype.
@@ -501,12 +553,7 @@ class Sequential:
             arrays = [np.require(p, self.dtype, ["C", "W", "O"]) for p in layer.params]
             if any(a is not p for a, p in zip(arrays, layer.params, strict=True)):
                 layer.set_parameters(*arrays)
-
-        def print_line(epoch: int) -> None:
-            if verbose:
-                print(self._epoch_line(epoch, printed_set))
-
-        return run_training(self, X, Y, options, augment, eval_set, on_batch, on_epoch, print_line)
+        return run_training(self, X, Y, hyperparameters, augment, eval_set, on_batch, on_epoch)
 
     def _epoch_line(self, epoch: int, test_set: tuple[Array, NDArray[np.int64]] | None) -> str:
         """The original Hippo's progress line: "Epoch 1: 9123 / 10000", or "Epoch 1 complete"."""

@@ -85,7 +85,6 @@ def train(
     eval_set: tuple[Array, NDArray[np.int64]] | None,
     on_batch: Callable[[int, int], None] | None,
     on_epoch: Callable[[EpochReport], bool | None] | None,
-    on_epoch_line: Callable[[int], None] | None,
 ) -> list[EpochReport]:
     """Run ``options.epochs`` epochs of mini-batch training on rows X with target rows Y.
 
@@ -99,8 +98,6 @@ def train(
         eval_set: Evaluated after each epoch for the report's accuracy and loss.
         on_batch: Called after every mini-batch with (batches done, batches in the epoch).
         on_epoch: Called after every epoch; returning False stops training.
-        on_epoch_line: Called after every epoch when ``on_epoch`` is None (the original Hippo's
-            printout).
 
     Raises:
         TrainingDiverged: See the module docstring; the parameters are restored first.
@@ -142,11 +139,8 @@ def train(
                     seconds=time.perf_counter() - started,
                 )
                 reports.append(report)
-                if on_epoch is not None:
-                    if on_epoch(report) is False:
-                        break
-                elif on_epoch_line is not None:
-                    on_epoch_line(epoch)
+                if on_epoch is not None and on_epoch(report) is False:
+                    break
     finally:
         network.clear_buffers()
     return reports

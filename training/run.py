@@ -163,22 +163,13 @@ def run_training(
     interrupted = False
     started = time.perf_counter()
     try:
-        network.train(
+        network.fit(
             (train_x, train_y),
-            config.epochs,
-            config.mini_batch_size,
-            config.learning_rate,
+            config,
             validation_data=validation,
-            optimizer=config.optimizer,
-            momentum=config.momentum,
-            beta1=config.beta1,
-            beta2=config.beta2,
-            l2=config.l2,
-            schedule=None if config.schedule == "constant" else config.schedule,
             augment=Augmenter() if config.augment else None,
             on_batch=on_batch,
             on_epoch=epoch_hook,
-            verbose=False,
         )
     except KeyboardInterrupt:
         interrupted = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from nn_core.divergence import learning_rate_advice
+from nn_core.hyperparameters import HyperparameterError, Hyperparameters
 from nn_core.network import EpochReport, NeuralNetwork, TrainingDiverged
 from nn_core.optimizers import LEARNING_RATE_RANGES, learning_rate_range
 from tests.nn_core.synthetic_data import prototypes_problem
@@ -299,3 +301,17 @@ def test_loss_and_score_of_no_samples_are_a_clear_value_error(method: str) -> No
     y = np.zeros(0, dtype=np.int64)
     with pytest.raises(ValueError, match="no samples"):
         getattr(network, method)(X, y)
+
+
+def test_train_builds_the_hyperparameter_object_that_fit_takes() -> None:
+    X, y = prototypes_problem(120, n_in=16, seed=3)
+    by_arguments = NeuralNetwork([16, 8, 10], seed=5)
+    by_object = NeuralNetwork([16, 8, 10], seed=5)
+    by_arguments.train((X, y), 3, 10, 0.05, optimizer="momentum", l2=1e-4, verbose=False)
+    options = Hyperparameters(epochs=3, mini_batch_size=10, learning_rate=0.05, l2=1e-4)
+    by_object.fit((X, y), dataclasses.replace(options, schedule="constant"))
+    for a, b in zip(by_arguments.weights, by_object.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(HyperparameterError) as caught:
+        by_object.fit((X, y), dataclasses.replace(options, mini_batch_size=0))
+    assert caught.value.field == "mini_batch_size"
