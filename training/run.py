@@ -51,7 +51,7 @@ def build_network(config: TrainingConfig, seed: int | None) -> Sequential:
 class TrainingResult:
     """The outcome of one run: the best-validation network, its metrics and the history."""
 
-    config: TrainingConfig  # with the seed actually used (never None)
+    config: TrainingConfig  # with the random seed actually used (never None)
     network: Sequential  # the weights of the best validation epoch
     history: list[dict[str, Any]]
     best_epoch: int

@@ -1,4 +1,4 @@
-"""NeuralNetwork.train: the seed's API, reports and callbacks, determinism, divergence, learning."""
+"""NeuralNetwork.train (the original Hippo's API) and fit: reports, determinism, divergence."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_the_seed_example_runs_and_prints_its_epoch_lines(
     correct = int(lines[-1].split(": ")[1].split(" / ")[0])
     assert lines[-1].endswith(" / 50")
     assert correct == network.evaluate(test_data) >= 45
-    # Without validation data, the reports score the test data (as the seed's lines do).
+    # Without validation data, the reports score the test data (as the original Hippo's lines do).
     assert reports[-1].validation_accuracy == pytest.approx(100 * correct / 50)
 
 

@@ -118,7 +118,8 @@ def test_name_and_training_options_are_recorded(tmp_path: Path, mnist_splits: An
 def test_divergence_is_a_clear_error_and_writes_nothing(
     rate: str, tmp_path: Path, mnist_splits: Any
 ) -> None:
-    # The seed's example (784-100-10 relu, η = 3.0, plain SGD on mini-batches of 10), on a subset.
+    # The original Hippo's example (784-100-10 relu, η = 3.0, plain SGD on mini-batches of 10),
+    # on a subset.
     out = tmp_path / "models"
     with pytest.raises(CommandError) as excinfo:
         call_command(
