@@ -3,13 +3,14 @@
 Run: `HIPPO_MNIST_DIR=../shared/mnist .venv/bin/python -m bench.train_speed` (part of
 `make bench`; about a minute). Figures to read, not a test to pass.
 
-For three configurations — the seed's 784-30-10 sigmoid network with the quadratic cost (batch 10,
-η 3.0) and 784-100-10 ReLU with softmax / cross-entropy at batch 10 and at batch 64 (η 0.1) — it
-times `NeuralNetwork.train` on the 50,000 MNIST training images and, in the same process on the
-same data, `PerSampleNetwork` below: Nielsen's `network.py` loop, which backpropagates one sample
-(a column vector) at a time and sums the gradients over the mini-batch. Both start from the same
-parameters and compute in float32, so the ratio measures the batching alone. The reference is
-timed on 5,000 samples and extrapolated to the 50,000 of an epoch (the output says so).
+For three configurations — the original Hippo's 784-30-10 sigmoid network with the quadratic cost
+(batch 10, η 3.0) and 784-100-10 ReLU with softmax / cross-entropy at batch 10 and at batch 64
+(η 0.1) — it times `NeuralNetwork.train` on the 50,000 MNIST training images and, in the same
+process on the same data, `PerSampleNetwork` below: Nielsen's `network.py` loop, which
+backpropagates one sample (a column vector) at a time and sums the gradients over the mini-batch.
+Both start from the same parameters and compute in float32, so the ratio measures the batching
+alone. The reference is timed on 5,000 samples and extrapolated to the 50,000 of an epoch (the
+output says so).
 
 It then prints the working memory each training loop allocates (tracemalloc, on a short run),
 the peak RSS of a full training run in a fresh subprocess (data loading included), and the

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[np.floating]
+from nn_core.arrays import Array
 
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "relu", "leaky_relu", "tanh")
 """Hidden-layer activations, by name."""

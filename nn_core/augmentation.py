@@ -18,11 +18,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[np.floating]
+from nn_core.arrays import Array
+from nn_core.constants import IMAGE_SIDE
 
-SIDE = 28
+SIDE = IMAGE_SIDE
 """Images are SIDE × SIDE pixels, one per row of SIDE² values in [0, 1]."""
 
 

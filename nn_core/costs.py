@@ -34,11 +34,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
 from nn_core.activations import OUTPUTS
-
-Array = NDArray[np.floating]
+from nn_core.arrays import Array
 
 COSTS: tuple[str, ...] = ("cross_entropy", "quadratic")
 """Cost functions, by name."""

@@ -25,8 +25,8 @@ class LabelledImages(Protocol):
 
 Dataset = tuple[NDArray[Any], NDArray[Any]] | LabelledImages | Iterable[tuple[ArrayLike, Any]]
 """Data in any of the accepted forms: ``(X, y)`` arrays (X one sample per row, y integer labels or
-one-hot rows), an object with ``images`` and ``labels``, or the seed's list of ``(x, y)`` pairs
-(x a (784, 1) column; y a one-hot (10, 1) column or an integer label)."""
+one-hot rows), an object with ``images`` and ``labels``, or the original Hippo's list of
+``(x, y)`` pairs (x a (784, 1) column; y a one-hot (10, 1) column or an integer label)."""
 
 
 def split_dataset(data: Dataset, what: str) -> tuple[NDArray[Any], NDArray[Any]]:

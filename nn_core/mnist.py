@@ -6,8 +6,8 @@ official checksums, so it is the same data whatever folder it was built from), t
 `manage.py fetch_mnist` downloads them; default env `HIPPO_DATA_DIR`/mnist, else ./var/mnist).
 After a parse the cache is (re)written. Nothing is ever unpickled.
 
-Splits follow the seed (Nielsen's `mnist_loader`): train = the first 50,000 training images,
-validation = the last 10,000, test = the 10,000 t10k images.
+Splits follow the original Hippo (Nielsen's `mnist_loader`): train = the first 50,000 training
+images, validation = the last 10,000, test = the 10,000 t10k images.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from nn_core import idx, mnist_cache
+from nn_core.constants import IMAGE_SIDE
 from nn_core.mnist_files import (
-    IMAGE_SIDE,
     MNIST_FILES,
     MnistFile,
     MnistFormatError,
@@ -284,7 +284,7 @@ def load_splits(
 
 
 def one_hot(label: int) -> np.ndarray:
-    """A (10, 1) float32 column with 1.0 at `label` (the seed's `vectorized_result`)."""
+    """A (10, 1) float32 column with 1.0 at `label` (the original Hippo's `vectorized_result`)."""
     column = np.zeros((10, 1), dtype=np.float32)
     column[label] = 1.0
     return column
@@ -295,7 +295,7 @@ def load_data_wrapper(
 ) -> tuple[
     list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, int]], list[tuple[np.ndarray, int]]
 ]:
-    """The seed's `mnist_loader.load_data_wrapper()`: lists ready for `NeuralNetwork.train`.
+    """The original Hippo's `mnist_loader.load_data_wrapper()`: lists for `NeuralNetwork.train`.
 
     Returns:
         `(training_data, validation_data, test_data)`: training holds 50,000 pairs `(x, y)` with

@@ -3,8 +3,8 @@
 Parsing the gzip files takes seconds; `np.load` of the cache takes a fraction of one. The cache is
 trusted only after a cheap check: the manifest must name the official checksums, each array must
 have the expected shape and dtype, and the SHA-256 of the IDX header rebuilt from the shape
-followed by the array's bytes must equal the official content checksum (hashing 55 MB takes
-about 30 ms). A cache that fails is discarded, and the caller rebuilds it.
+followed by the array's bytes must equal the official content checksum (hashing 55 MB costs a
+small fraction of parsing them). A cache that fails is discarded, and the caller rebuilds it.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ from typing import Literal
 
 import numpy as np
 
+from nn_core.constants import IMAGE_SIDE
 from nn_core.idx import IdxFormatError, parse_idx, read_idx_bytes, sha256_hex
 
 IMAGE_MAGIC = 0x00000803
 LABEL_MAGIC = 0x00000801
-IMAGE_SIDE = 28
 
 
 class MnistFormatError(IdxFormatError):

@@ -44,11 +44,11 @@ of Δˡᵀ Aˡ⁻¹ is Σ_x δˡ_xj aˡ⁻¹_xk.
 Learning-rate convention
 ------------------------
 Gradients are those of the **mean** cost over the mini-batch, and an SGD step is
-w ← w − η ∂C/∂w. This is exactly the seed's ``w − (η/m) Σ_x ∇C_x``, so a learning rate means
-the same here as in the seed and does not change with the mini-batch size. L2 weight decay adds
-(λ/2) Σ w² to the cost (weights only, not biases), i.e. λ w to each weight gradient; Nielsen's
-``lmbda`` is relative to the training-set size n, so his λ = 5.0 with n = 50,000 is
-``l2=1e-4`` here.
+w ← w − η ∂C/∂w. This is exactly the original Hippo's ``w − (η/m) Σ_x ∇C_x``, so a learning
+rate means the same here as in the original Hippo and does not change with the mini-batch size.
+L2 weight decay adds (λ/2) Σ w² to the cost (weights only, not biases), i.e. λ w to each weight
+gradient; Nielsen's ``lmbda`` is relative to the training-set size n, so his λ = 5.0 with
+n = 50,000 is ``l2=1e-4`` here.
 
 Layers
 ------
@@ -67,13 +67,12 @@ Too large a learning rate fails in one of two ways, and :meth:`NeuralNetwork.tra
 :class:`TrainingDiverged` (naming the cause and a fix, parameters restored) on either: the loss
 becomes NaN or infinite, or the network dies: the first steps throw the weights so far that every
 ReLU outputs 0 for every input, no gradient reaches the first layer any more, and the loss sits
-at chance level for ever. The seed's documented example, 784-100-10 ReLU with softmax and
-cross-entropy at batch 10 and η = 3.0, does the latter: the loss jumps from 2.2 to about 160
-within three mini-batches, all 100 hidden units are dead by batch 30, and training stops in the
-first epoch (batch 232 with seed 1, after a fraction of a second). With the seed's own network
-(784-30-10 sigmoid, sigmoid output, quadratic cost) η = 3.0 is fine (95.8 % after 30 epochs):
-σ′ ≤ ¼ and the quadratic cost's extra σ′ factor keep its steps small. For ReLU with softmax /
-cross-entropy, η = 0.1 (SGD) or 0.001 (Adam) are good starting points.
+at chance level for ever. The original Hippo's documented example, 784-100-10 ReLU with softmax
+and cross-entropy at batch 10 and η = 3.0, does the latter within the first epoch: the first few
+steps throw the weights so far that every hidden unit is dead. With the original Hippo's own
+network (784-30-10 sigmoid, sigmoid output, quadratic cost) η = 3.0 is fine: σ′ ≤ ¼ and the
+quadratic cost's extra σ′ factor keep its steps small (docs/TRAINING.md has both runs). For ReLU
+with softmax / cross-entropy, η = 0.1 (SGD) or 0.001 (Adam) are good starting points.
 
 Everything is computed in the network's dtype (float32 by default: half the memory traffic of
 float64 and twice the SIMD width, with all the precision that learning needs; float64 is there
@@ -87,9 +86,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from nn_core.activations import ACTIVATIONS, OUTPUTS
+from nn_core.arrays import Array
 from nn_core.costs import COSTS
 from nn_core.datasets import Dataset, LabelledImages
 from nn_core.layers import mlp_specs
@@ -131,8 +131,6 @@ __all__ = [
     "TrainingDiverged",
 ]
 
-Array = NDArray[np.floating]
-
 
 @dataclass(frozen=True)
 class Gradients:
@@ -150,9 +148,9 @@ class NeuralNetwork(Sequential):
             inputs, one hidden layer of 30 neurons and 10 outputs.
         activation: Hidden-layer activation, one of :data:`ACTIVATIONS`.
         output: Output activation, "softmax" (a distribution over the classes) or "sigmoid"
-            (independent units, as in the seed).
+            (independent units, as in the original Hippo).
         cost: "cross_entropy" (categorical for softmax, binary per unit for sigmoid) or
-            "quadratic" (½‖a − y‖², the seed's cost).
+            "quadratic" (½‖a − y‖², the original Hippo's cost).
         seed: Seeds ``np.random.default_rng``, which draws the initial weights and shuffles the
             training data: the same seed gives bit-identical networks and training runs.
         dtype: "float32" (default) or "float64".
@@ -246,7 +244,7 @@ class NeuralNetwork(Sequential):
 
     @property
     def num_layers(self) -> int:
-        """Layers, the input layer included (the seed's ``num_layers``)."""
+        """Layers, the input layer included (the original Hippo's ``num_layers``)."""
         return len(self.sizes)
 
     def __repr__(self) -> str:

@@ -20,15 +20,53 @@ gradient arrays passed in are scratch space afterwards (they may be overwritten)
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[np.floating]
+from nn_core.arrays import Array
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
 """Optimizers, by name."""
+
+
+@dataclass(frozen=True)
+class LearningRateRange:
+    """The learning rates an optimizer trains well with (both ends included)."""
+
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.low:g} to {self.high:g}"
+
+
+LEARNING_RATE_RANGES: dict[str, dict[str, LearningRateRange]] = {
+    "sgd": {"sigmoid": LearningRateRange(0.1, 3.0), "*": LearningRateRange(0.01, 0.5)},
+    "momentum": {"*": LearningRateRange(0.01, 0.1)},
+    "adam": {"*": LearningRateRange(0.0005, 0.002)},
+}
+"""The documented learning-rate range of each optimizer, by hidden activation ("*": any other).
+
+The table of docs/TRAINING.md. Plain SGD depends on the units: sigmoid's σ′ ≤ ¼ damps every
+gradient, so it wants rates up to 3 (Nielsen's η = 3.0), while ReLU-like units pass gradients
+undamped. Momentum takes steps about 1 / (1 − μ) = 10 times plain SGD's, hence a range ten
+times lower; Adam's step is about η whatever the gradient's scale, so its range is fixed.
+"""
+
+
+def learning_rate_range(optimizer: str, activation: str = "relu") -> LearningRateRange:
+    """The documented range of :data:`LEARNING_RATE_RANGES` for ``optimizer`` and ``activation``.
+
+    Raises:
+        ValueError: ``optimizer`` is not one of :data:`OPTIMIZERS`.
+    """
+    if optimizer not in LEARNING_RATE_RANGES:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    ranges = LEARNING_RATE_RANGES[optimizer]
+    return ranges.get(activation, ranges["*"])
+
 
 ADAM_EPSILON = 1e-8
 

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FIELD = 28
+from nn_core.constants import IMAGE_SIDE
+
+FIELD = IMAGE_SIDE
 BOX = 20
 CENTRE = FIELD / 2
 """MNIST digits have their centre of mass at (14, 14) in pixel indices (mean 13.996, 14.007)."""

@@ -1,6 +1,6 @@
 """Learning-rate schedules: the learning rate of each epoch, from the base rate η₀.
 
-* ``None`` / ``"constant"`` — η₀ every epoch (the seed's behaviour).
+* ``None`` / ``"constant"`` — η₀ every epoch (the original Hippo's behaviour).
 * ``"step"`` — η₀, then η₀/10 from half-way through training and η₀/100 from three quarters
   (the classic step decay: big steps to get close, small ones to settle into the minimum).
 * ``"cosine"`` — η₀ · ½(1 + cos(π t / T)) for epoch t = 0 … T − 1 (Loshchilov & Hutter, 2017):

@@ -17,6 +17,12 @@ The first layer with parameters does not compute the gradient for its input (not
 
 Learning-rate convention, L2 and divergence are those of :mod:`nn_core.network` and
 :mod:`nn_core.training_loop`; L2 decays the weights and kernels, never the biases.
+
+Around the network, one module per job: the layers are chained by :mod:`nn_core.layers.stack`,
+inputs and labels are checked by :mod:`nn_core.data_checks`, predictions and per-layer
+activations are built by :mod:`nn_core.inspection`, and the original Hippo's ``feedforward``,
+``evaluate`` and ``train`` come from :mod:`nn_core.original_api`. :meth:`Sequential.fit`
+trains with one :class:`~nn_core.hyperparameters.Hyperparameters` object.
 """
 
 from __future__ import annotations
@@ -24,103 +30,50 @@ from __future__ import annotations
 import copy as copy_module
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike, NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from nn_core.activations import OUTPUTS, output_forward
-from nn_core.costs import COSTS, get_cost
-from nn_core.datasets import Dataset, split_dataset
-from nn_core.layers import ActivationLayer, Conv2D, Layer, layer_from_spec
-from nn_core.layers.base import to_display
-from nn_core.schedules import check_schedule
-from nn_core.training_loop import (
-    Augment,
-    EpochReport,
-    TrainingOptions,
-    check_training_arguments,
+from nn_core.activations import output_forward
+from nn_core.arrays import Array
+from nn_core.costs import get_cost
+from nn_core.data_checks import (
+    DTYPES,
+    as_labels,
+    as_rows,
+    as_targets,
+    check_dtype,
+    check_not_empty,
+    check_output_and_cost,
+    labelled_arrays,
+    training_arrays,
 )
+from nn_core.datasets import Dataset
+from nn_core.hyperparameters import Hyperparameters
+from nn_core.inspection import (
+    LayerActivations,
+    Prediction,
+    layer_activations,
+    prediction_from_outputs,
+)
+from nn_core.layers import Conv2D, Layer
+from nn_core.layers.stack import build_stack
+from nn_core.original_api import OriginalHippoApi
+from nn_core.training_loop import Augment, EpochReport
 from nn_core.training_loop import train as run_training
-
-Array = NDArray[np.floating]
-
-DTYPES: tuple[str, ...] = ("float32", "float64")
-"""Supported parameter dtypes."""
 
 EVAL_CHUNK = 8192
 """Rows per forward pass when evaluating large arrays (bounds the memory of the activations)."""
 
 EVAL_CHUNK_FLOATS = 1 << 20
-"""Convolutions unroll every window (im2col): chunks are cut so that stays under 4 MB, which
-keeps it in cache (measured: 1,000 images through cnn-small in 67 ms with 4 MB chunks, 168 ms
-with 64 MB ones)."""
+"""Floats (4 MB of float32) one convolution may unroll per evaluation chunk.
+
+Convolutions unroll every window (im2col); chunks are cut so that this stays under 4 MB, which
+keeps it in cache (measured in docs/TRAINING.md: several times faster than 64 MB chunks)."""
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """The network's answer for a batch of inputs.
-
-    Attributes:
-        digits: The predicted class of each input, shape (n,), int64.
-        probabilities: The output distribution of each input, shape (n, n_out), float32. For a
-            softmax output these are the activations; for a sigmoid output (independent units)
-            the activations divided by their sum, so that every row sums to 1.
-    """
-
-    digits: NDArray[np.int64]
-    probabilities: NDArray[np.float32]
-
-
-@dataclass(frozen=True)
-class LayerActivations:
-    """What one layer computed for one input (for visualizations).
-
-    A layer with parameters and the activation after it are reported together, as one layer
-    (pre-activations z, activations a = σ(z)), like the neurons of a textbook figure.
-
-    Attributes:
-        index: The layer number, 0 for the input layer.
-        size: Numbers in the layer's output (the product of ``shape``).
-        activation: "input" for layer 0, the activation's name (the output's for the last
-            layer), "max" for pooling, "identity" for flatten and dropout.
-        values: The activations, flat, row-major over ``shape`` (channels first).
-        pre_activations: The weighted inputs z (flat, like ``values``); None for layers that
-            have none (input, pooling, flatten, dropout).
-        kind: "input", "dense", "conv2d", "maxpool2d", "flatten", "dropout" or "activation".
-        shape: ``[size]`` for vectors, [channels, height, width] for feature maps.
-        weights_layer: The index among the layers with parameters (what
-            ``/models/{name}/weights?layer=`` takes) of this layer's incoming parameters; None
-            for layers without parameters.
-    """
-
-    index: int
-    size: int
-    activation: str
-    values: Array
-    pre_activations: Array | None
-    kind: str = "dense"
-    shape: tuple[int, ...] = field(default=())
-    weights_layer: int | None = None
-
-
-def check_dtype(dtype: DTypeLike) -> np.dtype[Any]:
-    """The dtype, if it is one of :data:`DTYPES`; else a ValueError."""
-    resolved = np.dtype(dtype)
-    if resolved.name not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    return resolved
-
-
-def check_output_and_cost(output: str, cost: str) -> None:
-    """Refuse an unknown output activation or cost by name."""
-    for what, name, allowed in (("output", output, OUTPUTS), ("cost", cost, COSTS)):
-        if name not in allowed:
-            raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(allowed)}")
-
-
-class Sequential:
+class Sequential(OriginalHippoApi):
     """Layers in a chain, ending in logits, an output activation and a cost.
 
     Args:
@@ -152,55 +105,14 @@ class Sequential:
         self.dtype = check_dtype(dtype)
         self.output, self.cost = output, cost
         self.rng = np.random.default_rng(seed)
-        if not layers:
-            raise ValueError("a network needs at least one layer")
-        self.layers: list[Layer] = [
-            layer_from_spec(spec) if isinstance(spec, Mapping) else spec for spec in layers
-        ]
-        self.input_shape = _check_input_shape(input_shape)
-        self._sample_shape = (
-            (self.input_shape[1], self.input_shape[2], self.input_shape[0])
-            if len(self.input_shape) == 3
-            else self.input_shape
-        )
-        self.activation = next(
-            (layer.function for layer in self.layers if isinstance(layer, ActivationLayer)),
-            "relu",
-        )
+        stack = build_stack(layers, input_shape, self.rng, self.dtype)
+        self.layers: list[Layer] = stack.layers
+        self.input_shape = stack.input_shape
+        self._sample_shape = stack.sample_shape
+        self.activation = stack.activation
+        self.sizes: list[int] = stack.sizes
+        self._first_parameter_index = stack.first_parameter_index
         self._buffers: dict[tuple[str, tuple[int, ...]], Array] = {}
-        self._build()
-
-    def _build(self) -> None:
-        shape = self._sample_shape
-        with_parameters = [
-            i for i, layer in enumerate(self.layers) if layer.kind in ("dense", "conv2d")
-        ]
-        if not with_parameters:
-            raise ValueError("a network needs at least one dense or conv2d layer")
-        for index, layer in enumerate(self.layers):
-            try:
-                shape = layer.build(shape, self.rng, self.dtype, self._init_rule(index))
-            except ValueError as exc:
-                raise ValueError(f"layer {index} ({layer.kind}): {exc}") from None
-            layer.set_rng(self.rng)
-        if len(shape) != 1:
-            raise ValueError(
-                f"the last layer must give a vector of outputs, it gives {shape} (add a flatten "
-                "and a dense layer)"
-            )
-        self._first_parameter_index = with_parameters[0]
-        self.sizes: list[int] = [math.prod(self.input_shape)] + [
-            math.prod(self.layers[i].output_shape) for i in with_parameters
-        ]
-
-    def _init_rule(self, index: int) -> str:
-        """The activation after layer ``index`` (He for ReLU, Glorot otherwise); "output" last."""
-        for layer in self.layers[index + 1 :]:
-            if isinstance(layer, ActivationLayer):
-                return layer.function
-            if layer.kind in ("dense", "conv2d"):
-                break
-        return "output"
 
     # ----------------------------------------------------------------------------------------
     # Structure
@@ -347,7 +259,7 @@ class Sequential:
 
     @property
     def _chunk(self) -> int:
-        """Rows per evaluation chunk, so that no convolution unrolls more than 64 MB."""
+        """Rows per evaluation chunk, so that no convolution unrolls more than 4 MB."""
         unrolled = [
             math.prod(layer.output_shape[:2]) * layer.in_channels * layer.kh * layer.kw
             for layer in self.layers
@@ -369,40 +281,11 @@ class Sequential:
 
     def _rows(self, X: ArrayLike, what: str = "X") -> Array:
         """X as a C-contiguous (n, n_inputs) array in our dtype; (n_inputs,) becomes one row."""
-        rows = np.ascontiguousarray(X, dtype=self.dtype)
-        if rows.ndim == 1:
-            rows = rows[None, :]
-        n_in = self.n_inputs
-        if rows.ndim != 2 or rows.shape[1] != n_in:
-            raise ValueError(f"{what} must have shape (n, {n_in}) or ({n_in},), got {np.shape(X)}")
-        return rows
-
-    def feedforward(self, a: ArrayLike) -> Array:
-        """Return the network's output for ``a`` (the seed's method, extended to batches).
-
-        Args:
-            a: One sample as a column (784, 1) — the seed's form, answered with a column
-                (10, 1) — or as a vector (784,) → (10,), or a batch of rows (n, 784) → (n, 10).
-        """
-        x = np.asarray(a, dtype=self.dtype)
-        n_in = self.n_inputs
-        if x.ndim == 2 and x.shape == (n_in, 1):
-            column: Array = np.ascontiguousarray(self._output(x.T).T)
-            return column
-        out = self._output(self._rows(x, "a"))
-        return out[0] if x.ndim == 1 else out
+        return as_rows(X, self.n_inputs, self.dtype, what)
 
     def predict(self, X: ArrayLike) -> Prediction:
         """Classify a batch (n, 784) or one sample (784,): digits and probabilities."""
-        out = self._output(self._rows(X))
-        if self.output == "sigmoid":
-            totals = out.sum(axis=1, keepdims=True)
-            uniform = np.full_like(out, 1.0 / out.shape[1])
-            out = np.divide(out, totals, out=uniform, where=totals > 0)
-        return Prediction(
-            digits=out.argmax(axis=1).astype(np.int64),
-            probabilities=out.astype(np.float32, copy=False),
-        )
+        return prediction_from_outputs(self._output(self._rows(X)), self.output)
 
     def activations(self, x: ArrayLike) -> list[LayerActivations]:
         """Every layer's activations (and pre-activations) for one sample, input layer first.
@@ -420,57 +303,13 @@ class Sequential:
                 f"x must be one sample of {n_in} values, shape ({n_in},), ({n_in}, 1) or "
                 f"(1, {n_in}); got {sample.shape}"
             )
-        row = sample.reshape(1, -1)
-        input_shape = tuple(self.input_shape)
-        reports = [
-            LayerActivations(0, n_in, "input", row[0].copy(), None, "input", input_shape, None)
-        ]
-        a = row.reshape((1, *self._sample_shape))
-        layers, last = self.layers, len(self.layers) - 1
-        index = parameter_index = 0
-        while index <= last:
-            layer = layers[index]
-            given = a
-            z = layer.forward(a)
-            pre: Array | None = None
-            weights_layer: int | None = None
-            if layer.params:
-                pre, weights_layer = z, parameter_index
-                parameter_index += 1
-                follower = layers[index + 1] if index < last else None
-                if isinstance(follower, ActivationLayer):
-                    a, name = follower.forward(z), follower.function
-                    index += 1
-                elif index == last:
-                    a, name = output_forward(self.output, z), self.output
-                else:
-                    a, name = z, "identity"
-            else:
-                a = z
-                name = {"activation": getattr(layer, "function", ""), "maxpool2d": "max"}.get(
-                    layer.kind, "identity"
-                )
-                if isinstance(layer, ActivationLayer):
-                    pre = given
-            reports.append(
-                LayerActivations(
-                    index=len(reports),
-                    size=int(a[0].size),
-                    activation=name,
-                    values=to_display(a[0]).ravel(),
-                    pre_activations=None if pre is None else to_display(pre[0]).ravel(),
-                    kind=layer.kind,
-                    shape=tuple(int(n) for n in layer.display_shape),
-                    weights_layer=weights_layer,
-                )
-            )
-            index += 1
-        return reports
-
-    def evaluate(self, test_data: Dataset) -> int:
-        """Return how many samples of ``test_data`` the network classifies correctly (seed API)."""
-        X, labels = self._labelled(test_data, "test_data")
-        return int(np.count_nonzero(self.predict(X).digits == labels))
+        return layer_activations(
+            self.layers,
+            self.output,
+            sample.reshape(1, -1),
+            tuple(self.input_shape),
+            self._sample_shape,
+        )
 
     def loss(self, X: ArrayLike, y: ArrayLike) -> float:
         """Return the mean cost over the samples (without any L2 term).
@@ -478,8 +317,12 @@ class Sequential:
         Args:
             X: Inputs, shape (n, 784) or (784,).
             y: Integer labels (n,) or target rows (n, 10) (one-hot for softmax).
+
+        Raises:
+            ValueError: Malformed inputs or labels, or no samples at all.
         """
         rows = self._rows(X)
+        check_not_empty(len(rows), "X")
         targets = self._targets(np.asarray(y), len(rows), "y")
         cost = get_cost(self.cost)
         total = 0.0
@@ -490,7 +333,12 @@ class Sequential:
         return total / len(rows)
 
     def score(self, X: Array, labels: NDArray[np.int64]) -> tuple[float, float]:
-        """Accuracy (percent) and mean cost on labelled rows, in one forward pass."""
+        """Accuracy (percent) and mean cost on labelled rows, in one forward pass.
+
+        Raises:
+            ValueError: No rows at all.
+        """
+        check_not_empty(len(X), "X")
         cost = get_cost(self.cost)
         correct = 0
         total = 0.0
@@ -556,72 +404,46 @@ class Sequential:
     # Training
     # ----------------------------------------------------------------------------------------
 
-    def train(
+    def fit(
         self,
         training_data: Dataset,
-        epochs: int,
-        mini_batch_size: int,
-        learning_rate: float,
-        test_data: Dataset | None = None,
+        hyperparameters: Hyperparameters,
         *,
         validation_data: Dataset | None = None,
-        optimizer: str = "sgd",
-        momentum: float = 0.9,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        l2: float = 0.0,
-        schedule: str | None = None,
         augment: Augment | None = None,
         on_batch: Callable[[int, int], None] | None = None,
         on_epoch: Callable[[EpochReport], bool | None] | None = None,
-        verbose: bool = True,
     ) -> list[EpochReport]:
-        """Train with mini-batch gradient descent (the seed's ``SGD``, under the seed's name).
+        """Train with the options of one hyperparameter object (what :meth:`train` builds).
 
-        Each epoch shuffles the training data (one permutation, drawn from the network's
-        seeded generator), cuts it into mini-batches of ``mini_batch_size`` (the last one may be
-        smaller) and takes one optimizer step per batch on the gradient of the batch's mean cost.
+        The architecture fields, ``seed`` and ``limit_train`` are not used here: the network is
+        built already, and the caller chooses the data. The training options are validated
+        first (:meth:`~nn_core.hyperparameters.Hyperparameters.validate_training`).
 
         Args:
-            training_data: ``(X, y)`` arrays (X (n, 784); y labels (n,) or one-hot (n, 10)),
-                an object with ``images`` and ``labels``, or the seed's list of ``(x, y)``
-                column pairs.
-            epochs: Passes over the training data.
-            mini_batch_size: Samples per gradient step.
-            learning_rate: η (the base rate when a schedule is used); see
-                :mod:`nn_core.network` for the convention.
-            test_data: Evaluated after each epoch (as in the seed) when no validation data is
-                given; with ``verbose`` and no ``on_epoch``, its score is printed.
+            training_data: As for :meth:`train`.
+            hyperparameters: Epochs, mini-batch size, learning rate, optimizer and its
+                coefficients, L2 and schedule.
             validation_data: Evaluated after each epoch for the report's accuracy and loss.
-            optimizer: "sgd", "momentum" or "adam".
-            momentum: μ for "momentum".
-            beta1: β₁ for "adam".
-            beta2: β₂ for "adam".
-            l2: The L2 weight-decay coefficient λ (cost + (λ/2)Σw²).
-            schedule: None / "constant", "step" or "cosine" (per epoch).
-            augment: Applied to every mini-batch's inputs before its gradient step (see
-                :mod:`nn_core.augmentation`); draws from the network's generator.
+            augment: Applied to every mini-batch's inputs before its gradient step.
             on_batch: Called after every mini-batch with (batches done, batches in the epoch).
             on_epoch: Called after every epoch with its :class:`EpochReport`; returning False
                 stops training.
-            verbose: Print the seed's "Epoch 1: 9123 / 10000" lines (only without ``on_epoch``).
 
         Returns:
             One :class:`EpochReport` per completed epoch.
 
         Raises:
-            TrainingDiverged: The loss became NaN or infinite, or the network died. The
-                parameters are first restored to their values at the start of that epoch.
-            ValueError: An argument is out of range or the data are malformed.
+            TrainingDiverged: As for :meth:`train`.
+            ValueError: An option is out of range (a
+                :class:`~nn_core.hyperparameters.HyperparameterError` naming the field) or the
+                data are malformed.
         """
-        check_training_arguments(epochs, mini_batch_size, learning_rate, l2, optimizer)
-        check_schedule(schedule)
+        hyperparameters.validate_training()
         X, Y = self._training_arrays(training_data)
-        evaluation = validation_data if validation_data is not None else test_data
-        eval_set = self._labelled(evaluation, "validation_data") if evaluation is not None else None
-        printed_set = (
-            self._labelled(test_data, "test_data")
-            if test_data is not None and verbose and on_epoch is None
+        eval_set = (
+            self._labelled(validation_data, "validation_data")
+            if validation_data is not None
             else None
         )
         # Parameters are updated in place: make sure they are writable arrays of our dtype.
@@ -629,82 +451,35 @@ class Sequential:
             arrays = [np.require(p, self.dtype, ["C", "W", "O"]) for p in layer.params]
             if any(a is not p for a, p in zip(arrays, layer.params, strict=True)):
                 layer.set_parameters(*arrays)
-        options = TrainingOptions(
-            epochs=epochs,
-            batch_size=mini_batch_size,
-            learning_rate=learning_rate,
-            optimizer=optimizer,
-            momentum=momentum,
-            beta1=beta1,
-            beta2=beta2,
-            l2=l2,
-            schedule=schedule,
-            augment=augment,
-        )
-
-        def print_line(epoch: int) -> None:
-            if verbose:
-                print(self._seed_epoch_line(epoch, printed_set))
-
-        return run_training(self, X, Y, options, eval_set, on_batch, on_epoch, print_line)
-
-    def _seed_epoch_line(self, epoch: int, test_set: tuple[Array, NDArray[np.int64]] | None) -> str:
-        """The seed's progress line: "Epoch 1: 9123 / 10000", or "Epoch 1 complete"."""
-        if test_set is None:
-            return f"Epoch {epoch} complete"
-        X, labels = test_set
-        correct = int(np.count_nonzero(self.predict(X).digits == labels))
-        return f"Epoch {epoch}: {correct} / {len(labels)}"
+        return run_training(self, X, Y, hyperparameters, augment, eval_set, on_batch, on_epoch)
 
     # ----------------------------------------------------------------------------------------
-    # Data in the seed's and in array form
+    # Data in the original Hippo's and in array form
     # ----------------------------------------------------------------------------------------
 
     def _training_arrays(self, data: Dataset) -> tuple[Array, Array]:
         """Training data as (X, Y): inputs (n, 784) and target rows (n, 10), network dtype."""
-        X, y = split_dataset(data, "training_data")
-        rows = self._rows(X, "training_data inputs")
-        # min and max propagate NaN and expose ±inf, without a temporary the size of the data.
-        if not (np.isfinite(rows.min()) and np.isfinite(rows.max())):
-            raise ValueError("training_data contains NaN or infinite inputs")
-        return rows, self._targets(y, len(rows), "training_data targets")
+        return training_arrays(data, self.n_inputs, self.n_outputs, self.dtype)
 
     def _labelled(self, data: Dataset, what: str) -> tuple[Array, NDArray[np.int64]]:
         """Labelled data as (X, labels): inputs (n, 784) and integer labels (n,)."""
-        X, y = split_dataset(data, what)
-        rows = self._rows(X, f"{what} inputs")
-        if y.ndim == 2 and y.shape[1] == self.n_outputs:
-            labels = y.argmax(axis=1).astype(np.int64)
-        else:
-            labels = self._labels(y, len(rows), f"{what} labels")
-        return rows, labels
+        return labelled_arrays(data, what, self.n_inputs, self.n_outputs, self.dtype)
 
     def _labels(self, y: NDArray[Any], n: int, what: str) -> NDArray[np.int64]:
         """Validate integer labels: shape (n,), values 0 … n_out − 1."""
-        labels = np.asarray(y).reshape(-1) if y.size == n else np.asarray(y)
-        if labels.shape != (n,):
-            raise ValueError(f"{what}: expected {n} labels, got shape {y.shape}")
-        if not np.issubdtype(labels.dtype, np.integer) and not np.all(np.mod(labels, 1) == 0):
-            raise ValueError(f"{what}: labels must be integers")
-        labels = labels.astype(np.int64)
-        if n and (labels.min() < 0 or labels.max() >= self.n_outputs):
-            raise ValueError(f"{what}: labels must lie in 0 … {self.n_outputs - 1}")
-        return labels
+        return as_labels(y, n, self.n_outputs, what)
 
     def _targets(self, y: NDArray[Any], n: int, what: str) -> Array:
         """Target rows (n, n_out) in the network's dtype, from labels or from targets."""
-        n_out = self.n_outputs
-        if y.ndim == 2 and y.shape == (n, n_out):
-            return np.ascontiguousarray(y, dtype=self.dtype)
-        labels = self._labels(y, n, what)
-        return np.eye(n_out, dtype=self.dtype)[labels]
+        return as_targets(y, n, self.n_outputs, self.dtype, what)
 
 
-def _check_input_shape(shape: Sequence[int]) -> tuple[int, ...]:
-    checked = tuple(int(n) for n in shape)
-    if len(checked) not in (1, 3) or any(n < 1 for n in checked):
-        raise ValueError(
-            f"input_shape must be [features] or [channels, height, width] of positive "
-            f"integers, got {list(shape)}"
-        )
-    return checked
+__all__ = [
+    "DTYPES",
+    "EVAL_CHUNK",
+    "LayerActivations",
+    "Prediction",
+    "Sequential",
+    "check_dtype",
+    "check_output_and_cost",
+]

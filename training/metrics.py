@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-NUM_CLASSES = 10
+from nn_core.constants import NUM_CLASSES
 
 
 def _as_labels(values: npt.ArrayLike, what: str) -> npt.NDArray[np.int64]:

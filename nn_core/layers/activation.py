@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from nn_core.activations import ACTIVATIONS, get_activation
-from nn_core.layers.base import Array, Layer
+from nn_core.arrays import Array
+from nn_core.layers.base import Layer
 
 
 class ActivationLayer(Layer):

@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[np.floating]
+from nn_core.arrays import Array
+
 Shape = tuple[int, ...]
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from nn_core.arrays import Array
 from nn_core.initialization import init_std, standard_normal
-from nn_core.layers.base import Array, Layer, Shape
+from nn_core.layers.base import Layer, Shape
 
 
 class Dense(Layer):

@@ -497,3 +497,23 @@ def test_a_cnn_npz_round_trip(cnn: Sequential, tmp_path: Path) -> None:
     path = export_npz(cnn, tmp_path / "cnn.npz")
     network = import_npz(path, ModelMetadata.for_network(cnn, "cnn"))
     np.testing.assert_array_equal(network.feedforward(_inputs()), cnn.feedforward(_inputs()))
+
+
+def test_saving_the_same_network_gives_the_same_bytes(
+    network: NeuralNetwork, tmp_path: Path
+) -> None:
+    # The safetensors library writes its header's metadata in hash-map order, which changes
+    # between saves and processes; the header is rewritten sorted, so the bytes never change.
+    metadata = _metadata(network, created_at="2024-01-01T00:00:00+00:00")
+    contents = set()
+    for attempt in range(8):
+        weights, _ = save_model(network, tmp_path / f"copy{attempt}.safetensors", metadata)
+        contents.add(weights.read_bytes())
+    assert len(contents) == 1
+    data = contents.pop()
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + length])
+    assert list(header) == sorted(header)
+    assert list(header["__metadata__"]) == sorted(header["__metadata__"])
+    reloaded = load_model(tmp_path / "copy0.safetensors").network
+    assert all(np.array_equal(a, b) for a, b in zip(reloaded.weights, network.weights, strict=True))

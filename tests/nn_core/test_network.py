@@ -1,4 +1,4 @@
-"""NeuralNetwork: construction, shapes, the seed's API, predict / activations, parameters."""
+"""NeuralNetwork: construction, shapes, the original Hippo's API, predict, activations, weights."""
 
 from __future__ import annotations
 

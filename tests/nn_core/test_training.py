@@ -1,14 +1,18 @@
-"""NeuralNetwork.train: the seed's API, reports and callbacks, determinism, divergence, learning."""
+"""NeuralNetwork.train (the original Hippo's API) and fit: reports, determinism, divergence."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 
+from nn_core.divergence import learning_rate_advice
+from nn_core.hyperparameters import HyperparameterError, Hyperparameters
 from nn_core.network import EpochReport, NeuralNetwork, TrainingDiverged
+from nn_core.optimizers import LEARNING_RATE_RANGES, learning_rate_range
 from tests.nn_core.synthetic_data import prototypes_problem
 
 
@@ -40,7 +44,7 @@ def test_the_seed_example_runs_and_prints_its_epoch_lines(
     correct = int(lines[-1].split(": ")[1].split(" / ")[0])
     assert lines[-1].endswith(" / 50")
     assert correct == network.evaluate(test_data) >= 45
-    # Without validation data, the reports score the test data (as the seed's lines do).
+    # Without validation data, the reports score the test data (as the original Hippo's lines do).
     assert reports[-1].validation_accuracy == pytest.approx(100 * correct / 50)
 
 
@@ -141,8 +145,8 @@ def test_objects_with_images_and_labels_are_accepted() -> None:
         ({"learning_rate": 0.0}, "learning_rate"),
         ({"learning_rate": float("nan")}, "learning_rate"),
         ({"l2": -1.0}, "l2"),
-        ({"optimizer": "rmsprop"}, "unknown optimizer"),
-        ({"schedule": "linear"}, "unknown schedule"),
+        ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, momentum, adam"),
+        ({"schedule": "linear"}, "schedule must be one of constant, step, cosine"),
     ],
 )
 def test_invalid_arguments_are_refused_before_training(kwargs: dict, message: str) -> None:
@@ -179,7 +183,7 @@ def test_exploding_loss_raises_with_a_helpful_message_and_restores_parameters() 
     assert error.epoch == 1
     assert "NaN" in message or "infinite" in message
     assert "learning rate 10000 is probably too high" in message
-    assert "1000 or lower" in message
+    assert "try a learning rate of 0.5 (sgd trains well with 0.01 to 0.5)" in message
     assert "adam" in message
     restored = network.weights + network.biases
     assert all(np.isfinite(p).all() for p in restored)
@@ -243,3 +247,71 @@ def test_the_seed_configuration_learns_mnist(mnist_splits: Any) -> None:
     network = NeuralNetwork([784, 30, 10], "sigmoid", "sigmoid", "quadratic", seed=0)
     network.train((train.images[:10_000], train.labels[:10_000]), 1, 10, 3.0, verbose=False)
     assert network.evaluate((test.images[:2_000], test.labels[:2_000])) >= 0.85 * 2_000
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "activation", "rate", "advice"),
+    [
+        # The advice the original message gave for momentum (0.3) trains badly; the documented
+        # range of each optimizer bounds the suggestion instead.
+        (
+            "momentum",
+            "relu",
+            3.0,
+            "try a learning rate of 0.1 (momentum trains well with 0.01 to 0.1)",
+        ),
+        ("momentum", "relu", 0.1, "try a learning rate of 0.01 (momentum"),
+        (
+            "adam",
+            "relu",
+            0.5,
+            "try a learning rate of 0.002 (adam trains well with 0.0005 to 0.002)",
+        ),
+        ("sgd", "sigmoid", 100.0, "try a learning rate of 3 (sgd trains well with 0.1 to 3)"),
+        ("sgd", "relu", 3.0, "try a learning rate of 0.3 (sgd trains well with 0.01 to 0.5)"),
+        # Already below the range: still a tenth, never a higher rate than the one that failed.
+        ("adam", "relu", 0.0001, "try a learning rate of 1e-05 (adam"),
+    ],
+)
+def test_divergence_advice_comes_from_the_documented_range(
+    optimizer: str, activation: str, rate: float, advice: str
+) -> None:
+    text = learning_rate_advice(optimizer, activation, rate)
+    assert text.startswith(advice)
+    assert ("or the adam optimizer" in text) is (optimizer != "adam")
+    documented = learning_rate_range(optimizer, activation)
+    assert documented == LEARNING_RATE_RANGES[optimizer].get(
+        activation, LEARNING_RATE_RANGES[optimizer]["*"]
+    )
+
+
+def test_a_diverging_momentum_run_is_advised_a_rate_in_momentums_range() -> None:
+    X, y = prototypes_problem(200, n_in=20, seed=1)
+    network = NeuralNetwork([20, 16, 10], "relu", seed=1)
+    with pytest.raises(TrainingDiverged) as caught:
+        network.train((X, y), 5, 10, 1e4, optimizer="momentum", verbose=False)
+    assert "0.3 or lower" not in str(caught.value)
+    assert "momentum trains well with 0.01 to 0.1" in str(caught.value)
+
+
+@pytest.mark.parametrize("method", ["loss", "score"])
+def test_loss_and_score_of_no_samples_are_a_clear_value_error(method: str) -> None:
+    network = NeuralNetwork([16, 10], seed=0)
+    X = np.zeros((0, 16), dtype=np.float32)
+    y = np.zeros(0, dtype=np.int64)
+    with pytest.raises(ValueError, match="no samples"):
+        getattr(network, method)(X, y)
+
+
+def test_train_builds_the_hyperparameter_object_that_fit_takes() -> None:
+    X, y = prototypes_problem(120, n_in=16, seed=3)
+    by_arguments = NeuralNetwork([16, 8, 10], seed=5)
+    by_object = NeuralNetwork([16, 8, 10], seed=5)
+    by_arguments.train((X, y), 3, 10, 0.05, optimizer="momentum", l2=1e-4, verbose=False)
+    options = Hyperparameters(epochs=3, mini_batch_size=10, learning_rate=0.05, l2=1e-4)
+    by_object.fit((X, y), dataclasses.replace(options, schedule="constant"))
+    for a, b in zip(by_arguments.weights, by_object.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(HyperparameterError) as caught:
+        by_object.fit((X, y), dataclasses.replace(options, mini_batch_size=0))
+    assert caught.value.field == "mini_batch_size"

@@ -58,8 +58,11 @@ def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
 def test_defaults_are_a_valid_configuration() -> None:
     TrainingConfig().validate()
     BEST_RECIPE.validate()
-    with pytest.raises(ConfigError, match="--schedule must be one of constant, step, cosine"):
+    with pytest.raises(
+        ConfigError, match="schedule must be one of constant, step, cosine"
+    ) as caught:
         TrainingConfig(schedule="linear").validate()
+    assert caught.value.field == "schedule"
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,12 @@ from PIL import Image
 
 from nn_core.model_files import load_model
 from nn_core.network import EpochReport
+from registry.models import RegisteredModel
 from training import services
 from training.services import NothingToSave, TrainingConfig
 
-pytestmark = pytest.mark.mnist
+# train_mnist looks a default name up in the registry (never to take a registered model's name).
+pytestmark = [pytest.mark.mnist, pytest.mark.django_db]
 
 TINY = ["--sizes", "784", "32", "10", "--epochs", "2", "--limit-train", "3000", "--seed", "3"]
 
@@ -116,7 +118,8 @@ def test_name_and_training_options_are_recorded(tmp_path: Path, mnist_splits: An
 def test_divergence_is_a_clear_error_and_writes_nothing(
     rate: str, tmp_path: Path, mnist_splits: Any
 ) -> None:
-    # The seed's example (784-100-10 relu, η = 3.0, plain SGD on mini-batches of 10), on a subset.
+    # The original Hippo's example (784-100-10 relu, η = 3.0, plain SGD on mini-batches of 10),
+    # on a subset.
     out = tmp_path / "models"
     with pytest.raises(CommandError) as excinfo:
         call_command(
@@ -305,3 +308,87 @@ def test_progress_bars_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) ->
         drawn = capsys.readouterr().err
         assert out.getvalue().count("epoch   1/1") == 1
         assert ("epoch 1/1" in drawn) is interactive
+
+
+def _train(tmp_path: Path, *args: str) -> str:
+    out = io.StringIO()
+    call_command(
+        "train_mnist", *TINY, "--output", str(tmp_path), *args, stdout=out, stderr=io.StringIO()
+    )
+    return out.getvalue()
+
+
+def test_a_default_name_never_replaces_existing_model_files(
+    tmp_path: Path, mnist_splits: Any
+) -> None:
+    _train(tmp_path)
+    (first,) = tmp_path.glob("*.safetensors")
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    out = _train(tmp_path)
+    second = tmp_path / f"{first.stem}-2.safetensors"
+    assert f"the name {first.stem} is taken" in out
+    assert f"naming this model {first.stem}-2" in out
+    assert second.is_file()
+    assert load_model(second).metadata.name == f"{first.stem}-2"
+    assert all((tmp_path / name).read_bytes() == data for name, data in before.items())
+    _train(tmp_path)
+    assert (tmp_path / f"{first.stem}-3.safetensors").is_file()
+
+
+def test_a_default_name_never_takes_a_registered_models_name(
+    tmp_path: Path, mnist_splits: Any
+) -> None:
+    # The same run twice (same seed) has the same default name; register the first one's name
+    # only, with no files in the output directory, as after a push from elsewhere.
+    _train(tmp_path)
+    (first,) = tmp_path.glob("*.safetensors")
+    for path in tmp_path.iterdir():
+        path.unlink()
+    RegisteredModel.objects.create(
+        name=first.stem, store="local", repo="x", filename=first.name, metadata_filename="x.json"
+    )
+    out = _train(tmp_path)
+    assert f"naming this model {first.stem}-2" in out
+    assert not first.exists()
+    assert (tmp_path / f"{first.stem}-2.safetensors").is_file()
+
+
+def test_an_explicit_name_that_exists_is_refused_unless_overwrite(
+    tmp_path: Path, mnist_splits: Any
+) -> None:
+    _train(tmp_path, "--name", "mine")
+    before = (tmp_path / "mine.safetensors").read_bytes()
+    with pytest.raises(CommandError, match=r"a model named .mine. already exists.*--overwrite"):
+        _train(tmp_path, "--name", "mine", "--seed", "4")
+    assert (tmp_path / "mine.safetensors").read_bytes() == before
+    _train(tmp_path, "--name", "mine", "--seed", "4", "--overwrite")
+    assert (tmp_path / "mine.safetensors").read_bytes() != before
+    assert load_model(tmp_path / "mine.safetensors").metadata.training["seed"] == 4
+
+
+WALL_CLOCK = ("created_at", "duration_seconds", "seconds")
+
+
+def _without_wall_clock(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_wall_clock(v) for k, v in value.items() if k not in WALL_CLOCK}
+    if isinstance(value, list):
+        return [_without_wall_clock(v) for v in value]
+    return value
+
+
+def test_the_same_seed_writes_the_same_file_bytes(tmp_path: Path, mnist_splits: Any) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    _train(first, "--name", "same")
+    _train(second, "--name", "same")
+    weights = (first / "same.safetensors").read_bytes()
+    assert weights == (second / "same.safetensors").read_bytes()
+    texts = [(d / "same.json").read_text(encoding="utf-8") for d in (first, second)]
+    parsed = [json.loads(text) for text in texts]
+    assert _without_wall_clock(parsed[0]) == _without_wall_clock(parsed[1])
+    # The key order too, and every line but those of the wall-clock fields.
+    lines = [
+        [line for line in text.splitlines() if not any(f'"{k}"' in line for k in WALL_CLOCK)]
+        for text in texts
+    ]
+    assert lines[0] == lines[1]

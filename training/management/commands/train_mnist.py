@@ -2,86 +2,28 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
-from tqdm import tqdm
 
 from mnist_samples.services import get_splits
 from nn_core.layers import PRESETS
 from nn_core.mnist import MnistFormatError, MnistNotFoundError, MnistSplits
-from nn_core.network import ACTIVATIONS, COSTS, OPTIMIZERS, OUTPUTS, EpochReport, TrainingDiverged
+from nn_core.network import ACTIVATIONS, COSTS, OPTIMIZERS, OUTPUTS, TrainingDiverged
 from training import services
-from training.metrics import format_confusion_matrix
-from training.services import FAST_RECIPE, ConfigError, NothingToSave, TrainingConfig
+from training.progress import EpochProgress, describe, report
+from training.services import (
+    FAST_RECIPE,
+    ConfigError,
+    NameTaken,
+    NothingToSave,
+    TrainingConfig,
+    command_line_message,
+)
 
 CHANCE_WARNING = 20.0  # percent test accuracy under which a run has learned close to nothing
-
-
-class EpochProgress:
-    """A tqdm bar inside each epoch (on a terminal only) and one log line per finished epoch.
-
-    In a log (``make run``'s first-run training, CI, a pipe) a bar would be thousands of
-    redraws; there only the epoch lines are written.
-    """
-
-    def __init__(
-        self,
-        out: OutputWrapper,
-        epochs: int,
-        *,
-        verbosity: int = 1,
-        interactive: bool | None = None,
-    ) -> None:
-        """Report to ``out``; ``verbosity`` 0 prints nothing, 1 the lines and the bar.
-
-        ``interactive`` (default: whether stderr is a terminal) decides whether bars are drawn.
-        """
-        self.out = out
-        self.epochs = epochs
-        self.verbosity = verbosity
-        self.interactive = sys.stderr.isatty() if interactive is None else interactive
-        self.bar: tqdm[Any] | None = None
-        self.epoch = 1
-
-    def on_batch(self, done: int, total: int) -> None:
-        """Advance the bar; a new bar starts with each epoch."""
-        if self.verbosity == 0 or not self.interactive:
-            return
-        if self.bar is None:
-            self.bar = tqdm(
-                total=total,
-                desc=f"epoch {self.epoch}/{self.epochs}",
-                unit="batch",
-                leave=False,
-                file=sys.stderr,
-                dynamic_ncols=True,
-            )
-        self.bar.update(done - self.bar.n)
-
-    def on_epoch(self, report: EpochReport, is_best: bool) -> None:
-        """Close the bar and print the epoch's line."""
-        self.close()
-        self.epoch = report.epoch + 1
-        if self.verbosity == 0:
-            return
-        accuracy = (
-            "-" if report.validation_accuracy is None else f"{report.validation_accuracy:6.2f} %"
-        )
-        self.out.write(
-            f"epoch {report.epoch:>3}/{self.epochs}  loss {report.train_loss:.4f}  "
-            f"validation {accuracy}  lr {report.learning_rate:.3g}  {report.seconds:5.2f} s"
-            + ("  *best" if is_best else "")
-        )
-
-    def close(self) -> None:
-        """Remove the bar (also after Ctrl-C, so the terminal is left clean)."""
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAST_RECIPE) -> None:
@@ -212,7 +154,7 @@ def config_from_options(options: dict[str, Any]) -> TrainingConfig:
     try:
         layers = services.layers_from_text(text, options["activation"]) if text else None
     except ConfigError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(command_line_message(exc)) from exc
     config = TrainingConfig(
         layers=layers,
         dropout=options.get("dropout") or 0.0,
@@ -234,7 +176,7 @@ def config_from_options(options: dict[str, Any]) -> TrainingConfig:
     try:
         config.validate()
     except ConfigError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(command_line_message(exc)) from exc
     return config
 
 
@@ -291,6 +233,12 @@ class Command(BaseCommand):
             help="directory for the model files (default: HIPPO_MODELS_DIR, ./models)",
         )
         parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace the files of an existing model named --name (default: refuse); "
+            "without --name a taken default name gets the first free -2, -3, ... instead",
+        )
+        parser.add_argument(
             "--description", default="", help="one line stored in the metadata (default: generated)"
         )
 
@@ -298,14 +246,20 @@ class Command(BaseCommand):
         """Validate, train, report, write."""
         config = config_from_options(options)
         name = options["name"]
-        if name:
-            try:
-                services.check_model_name(name)
-            except ConfigError as exc:
-                raise CommandError(str(exc)) from exc
+        overwrite = bool(options.get("overwrite"))
         output_dir: Path = options["output_dir"] or Path(settings.HIPPO_MODELS_DIR)
         if output_dir.exists() and not output_dir.is_dir():
             raise CommandError(f"--output {output_dir} exists and is not a directory")
+        if name:
+            # Before training: a refused name must not cost a run.
+            try:
+                services.check_model_name(name)
+                if not overwrite:
+                    services.check_name_is_free(name, output_dir)
+            except ConfigError as exc:
+                raise CommandError(command_line_message(exc)) from exc
+            except NameTaken as exc:
+                raise CommandError(str(exc)) from exc
         verbosity = int(options["verbosity"])
 
         if verbosity:
@@ -327,7 +281,17 @@ class Command(BaseCommand):
                     "the network learned almost nothing; try a lower --learning-rate"
                 )
             )
-        files = services.write_model_files(result, output_dir, name, options["description"])
+        try:
+            files = services.write_model_files(
+                result, output_dir, name, options["description"], overwrite=overwrite
+            )
+        except NameTaken as exc:  # taken while training ran
+            raise CommandError(f"{exc}; nothing was written.") from exc
+        if files.renamed_from:
+            self.stdout.write(
+                f"the name {files.renamed_from} is taken (model files or a registered model): "
+                f"naming this model {files.name}"
+            )
         if verbosity:
             self.stdout.write(report(result))
         self.stdout.write(
@@ -338,36 +302,14 @@ class Command(BaseCommand):
         )
 
 
-def describe(config: TrainingConfig) -> str:
-    """One line naming the network and its hyperparameters."""
-    return (
-        f"training {config.architecture} {config.activation}/{config.output}"
-        + (", augmented" if config.augment else "")
-        + ", "
-        + f"{config.cost}, {config.optimizer} lr {config.learning_rate:g} batch "
-        f"{config.mini_batch_size}, {config.epochs} epochs, schedule {config.schedule}, "
-        f"l2 {config.l2:g}, seed {config.seed if config.seed is not None else 'random'}"
-        + (f", first {config.limit_train} training images" if config.limit_train else "")
-    )
-
-
-def report(result: services.TrainingResult) -> str:
-    """The end-of-run summary: accuracies, timing, per-class accuracy and the confusion matrix."""
-    validation = (
-        "-"
-        if result.best_validation_accuracy is None
-        else f"{result.best_validation_accuracy:.2f} %"
-    )
-    return "\n".join(
-        [
-            f"best epoch {result.best_epoch} of {result.epochs_completed} "
-            f"(validation {validation}); training took {result.train_seconds:.1f} s; "
-            f"seed {result.config.seed}",
-            f"test accuracy {result.test_accuracy:.2f} %  (test loss {result.test_loss:.4f}, "
-            f"train accuracy {result.train_accuracy:.2f} %)",
-            "per-class accuracy: "
-            + "  ".join(f"{d}: {a:.1f}" for d, a in enumerate(result.per_class_accuracy)),
-            "confusion matrix (test set; rows: true digit, columns: predicted digit):",
-            format_confusion_matrix(result.confusion_matrix),
-        ]
-    )
+__all__ = [
+    "CHANCE_WARNING",
+    "Command",
+    "EpochProgress",
+    "add_training_arguments",
+    "config_from_options",
+    "describe",
+    "load_splits",
+    "report",
+    "train_with_progress",
+]

@@ -1,42 +1,25 @@
-"""Model files: safetensors weights plus a JSON metadata file, and `.npz` import/export.
-
-A model `<stem>` is two files side by side: `<stem>.safetensors` with the tensors and
-`<stem>.json` with what the tensors mean and how the model was made (metrics, training
-configuration and history).
+"""The metadata of a model file (`<stem>.json`): what the tensors mean and how they were made.
 
 Format version 2 (written since the networks became layers): the metadata carries the
 architecture as `input_shape` ([784], or [channels, height, width]) and `layers`, a list of
 layer specs (`nn_core.layers.specs`), plus `output`, `cost` and `dtype`; `sizes` and
-`activation` are still written (derived) for readers that show them. The tensors are named per
-layer with parameters, counting only those layers: `layers.{l}.weight` and `layers.{l}.bias`
-for the l-th dense or conv2d layer — (out, in) and (out,) for dense, (filters, channels, kh, kw)
-and (filters,) for conv2d. A fully connected network therefore has exactly the tensors of
-version 1.
-
-Version 1 (`sizes`, `activation`; a fully connected network) still loads, as do `.npz` imports.
-Loading trusts neither file: every tensor is checked against the shapes the architecture
-implies (names, shapes, dtype, finiteness) before a network is built, and anything inconsistent
-is refused with a `ModelFileError` saying what and where. Writes are atomic. Nothing is ever
-unpickled.
+`activation` are still written (derived) for readers that show them. Version 1 (`sizes`,
+`activation`; a fully connected network) still loads. Reading validates every field and refuses
+anything inconsistent with a `ModelFileError` saying what and where.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import safetensors
-import safetensors.numpy
 
 from nn_core.activations import ACTIVATIONS, OUTPUTS
-from nn_core.atomic_files import atomic_write_bytes, atomic_writer
 from nn_core.costs import COSTS
 from nn_core.layers import describe_architecture, mlp_specs
 from nn_core.network import NeuralNetwork
@@ -45,12 +28,9 @@ from nn_core.sequential import Sequential
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 DTYPES = ("float32", "float64")
-WEIGHTS_SUFFIX = ".safetensors"
 METADATA_SUFFIX = ".json"
 MAX_METADATA_BYTES = 16 * 1024 * 1024
 """A metadata file is a few kilobytes; anything this big is not one."""
-HEADER_METADATA = {"format": "hippo-network", "format_version": str(FORMAT_VERSION)}
-"""Written into the safetensors header too, so the weights file says what it is on its own."""
 
 
 class ModelFileError(ValueError):
@@ -61,7 +41,8 @@ def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _require(condition: bool, message: str) -> None:
+def require(condition: bool, message: str) -> None:
+    """Raise a :class:`ModelFileError` with ``message`` unless ``condition`` holds."""
     if not condition:
         raise ModelFileError(message)
 
@@ -72,7 +53,7 @@ def _is_int(value: object) -> bool:
 
 def _choice(data: Mapping[str, Any], key: str, choices: tuple[str, ...]) -> str:
     value = data.get(key)
-    _require(
+    require(
         isinstance(value, str) and value in choices,
         f"unknown {key} {value!r}; expected one of {', '.join(choices)}",
     )
@@ -201,28 +182,28 @@ class ModelMetadata:
         Raises:
             ModelFileError: A missing or invalid field, or an unsupported format version.
         """
-        _require(isinstance(data, Mapping), "metadata must be a JSON object")
+        require(isinstance(data, Mapping), "metadata must be a JSON object")
         version = data.get("format_version")
-        _require(_is_int(version), f"format_version must be an integer, got {version!r}")
-        _require(
+        require(_is_int(version), f"format_version must be an integer, got {version!r}")
+        require(
             version in READABLE_VERSIONS,
             f"unsupported format_version {version}; this version of Hippo reads format_version "
             f"{' and '.join(str(v) for v in READABLE_VERSIONS)}",
         )
         name = data.get("name")
-        _require(isinstance(name, str) and name.strip() != "", "name must be a non-empty string")
+        require(isinstance(name, str) and name.strip() != "", "name must be a non-empty string")
         if version == 1:
             sizes = _sizes(data.get("sizes"))
             layers: list[dict[str, Any]] = []
             input_shape: list[int] = []
         else:
             layers = data.get("layers")  # type: ignore[assignment]
-            _require(
+            require(
                 isinstance(layers, list) and all(isinstance(spec, dict) for spec in layers),
                 f"layers must be a list of layer specs, got {layers!r}",
             )
             input_shape = data.get("input_shape")  # type: ignore[assignment]
-            _require(
+            require(
                 isinstance(input_shape, list)
                 and len(input_shape) in (1, 3)
                 and all(_is_int(n) and n >= 1 for n in input_shape),
@@ -231,12 +212,12 @@ class ModelMetadata:
             sizes = _sizes(data["sizes"]) if "sizes" in data else []
         metrics = data.get("metrics", {})
         training = data.get("training", {})
-        _require(isinstance(metrics, dict), "metrics must be a JSON object")
-        _require(isinstance(training, dict), "training must be a JSON object")
+        require(isinstance(metrics, dict), "metrics must be a JSON object")
+        require(isinstance(training, dict), "training must be a JSON object")
         description = data.get("description", "")
-        _require(isinstance(description, str), "description must be a string")
+        require(isinstance(description, str), "description must be a string")
         created_at = data.get("created_at", "")
-        _require(isinstance(created_at, str), "created_at must be an ISO 8601 string")
+        require(isinstance(created_at, str), "created_at must be an ISO 8601 string")
         if created_at:
             try:
                 dt.datetime.fromisoformat(created_at)
@@ -258,7 +239,7 @@ class ModelMetadata:
                 network = Sequential(layers, input_shape, output, cost, dtype=dtype)
             except ValueError as exc:
                 raise ModelFileError(f"invalid architecture: {exc}") from None
-            _require(
+            require(
                 not sizes or sizes == network.sizes,
                 f"sizes {sizes} do not match the layers, which give {network.sizes}",
             )
@@ -291,36 +272,16 @@ class ModelMetadata:
 
 
 def _sizes(sizes: Any) -> list[int]:
-    _require(
+    require(
         isinstance(sizes, list) and len(sizes) >= 2,
         f"sizes must be a list of at least two layer sizes, got {sizes!r}",
     )
     assert isinstance(sizes, list)
-    _require(
+    require(
         all(_is_int(size) and size >= 1 for size in sizes),
         f"sizes must be positive integers, got {sizes!r}",
     )
     return [int(size) for size in sizes]
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A network rebuilt from files, with its metadata.
-
-    `network` is a `NeuralNetwork` (with `weights` and `biases`) for a fully connected
-    architecture, a `Sequential` otherwise.
-    """
-
-    network: Sequential
-    metadata: ModelMetadata
-
-
-def tensor_names(parameter_layers: int) -> list[str]:
-    """The tensor names of a network with `parameter_layers` dense / conv2d layers."""
-    names: list[str] = []
-    for index in range(parameter_layers):
-        names += [f"layers.{index}.weight", f"layers.{index}.bias"]
-    return names
 
 
 def metadata_path_for(weights_path: Path) -> Path:
@@ -346,7 +307,7 @@ def read_metadata(path: Path) -> ModelMetadata:
         raise ModelFileError(f"{path}: metadata file not found") from None
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot read the metadata ({exc})") from None
-    _require(len(raw) <= MAX_METADATA_BYTES, f"{path}: too large to be a metadata file")
+    require(len(raw) <= MAX_METADATA_BYTES, f"{path}: too large to be a metadata file")
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -357,224 +318,3 @@ def read_metadata(path: Path) -> ModelMetadata:
         return ModelMetadata.from_dict(data)
     except ModelFileError as exc:
         raise ModelFileError(f"{path}: invalid metadata: {exc}") from None
-
-
-def _build(metadata: ModelMetadata, tensors: Mapping[str, np.ndarray], origin: str) -> Sequential:
-    """Check every tensor against the architecture's shapes; return the network built on them."""
-    try:
-        network = metadata.skeleton()
-    except ModelFileError as exc:
-        raise ModelFileError(f"{origin}: {exc}") from None
-    layers = network.parameter_layers
-    expected = tensor_names(len(layers))
-    missing = [name for name in expected if name not in tensors]
-    extra = sorted(set(tensors) - set(expected))
-    _require(
-        not missing,
-        f"{origin}: missing tensors {', '.join(missing)} for architecture {metadata.architecture}",
-    )
-    _require(
-        not extra,
-        f"{origin}: unexpected tensors {', '.join(extra)} for architecture {metadata.architecture}",
-    )
-    dtype = np.dtype(metadata.dtype)
-    parameters: list[list[np.ndarray]] = []
-    for index, layer in enumerate(layers):
-        arrays = []
-        for kind, current in zip(("weight", "bias"), layer.params, strict=True):
-            name = f"layers.{index}.{kind}"
-            tensor = tensors[name]
-            _require(
-                tensor.dtype == dtype,
-                f"{origin}: {name} is {tensor.dtype}, the metadata says {metadata.dtype}",
-            )
-            _require(
-                tensor.shape == current.shape,
-                f"{origin}: {name} has shape {tuple(tensor.shape)}, expected {current.shape} "
-                f"for {layer.kind} layer {index} of {metadata.architecture}",
-            )
-            _require(
-                bool(np.isfinite(tensor).all()),
-                f"{origin}: {name} holds NaN or infinite values",
-            )
-            arrays.append(tensor)
-        parameters.append(arrays)
-    try:
-        network.load_parameters(parameters)
-    except ValueError as exc:
-        raise ModelFileError(f"{origin}: {exc}") from None
-    return network
-
-
-def network_from_safetensors(
-    data: bytes, metadata: ModelMetadata, origin: str = "weights"
-) -> Sequential:
-    """Build a network from the bytes of a safetensors file, validated against `metadata`.
-
-    Raises:
-        ModelFileError: Truncated/corrupt bytes, or tensors inconsistent with the metadata.
-    """
-    try:
-        tensors = safetensors.numpy.load(data)
-    except (safetensors.SafetensorError, KeyError, ValueError, TypeError) as exc:
-        raise ModelFileError(
-            f"{origin}: not a valid safetensors file (truncated or corrupt): {exc}"
-        ) from None
-    return _build(metadata, tensors, origin)
-
-
-def load_model(weights_path: Path, metadata_path: Path | None = None) -> LoadedModel:
-    """Load `<stem>.safetensors` with its metadata (default: `<stem>.json` beside it).
-
-    Raises:
-        ModelFileError: Any problem with either file, with the path and the reason.
-    """
-    weights_path = Path(weights_path)
-    metadata = read_metadata(metadata_path or metadata_path_for(weights_path))
-    try:
-        data = weights_path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"{weights_path}: weights file not found") from None
-    except OSError as exc:
-        raise ModelFileError(f"{weights_path}: cannot read the weights ({exc})") from None
-    return LoadedModel(network_from_safetensors(data, metadata, str(weights_path)), metadata)
-
-
-def _check_network(network: Sequential, metadata: ModelMetadata) -> None:
-    """The metadata must describe this network exactly."""
-    described = (
-        list(metadata.sizes),
-        metadata.activation,
-        list(metadata.input_shape),
-        metadata.layers,
-        metadata.output,
-        metadata.cost,
-        np.dtype(metadata.dtype),
-    )
-    actual = (
-        list(network.sizes),
-        network.activation,
-        list(network.input_shape),
-        network.specs(),
-        network.output,
-        network.cost,
-        np.dtype(network.dtype),
-    )
-    for label, said, really in zip(
-        ("sizes", "activation", "input_shape", "layers", "output", "cost", "dtype"),
-        described,
-        actual,
-        strict=True,
-    ):
-        _require(said == really, f"the metadata says {label} {said}, the network has {really}")
-
-
-def _tensors(network: Sequential, metadata: ModelMetadata) -> dict[str, np.ndarray]:
-    """The network's parameters as named contiguous arrays, checked like a loaded file."""
-    tensors: dict[str, np.ndarray] = {}
-    dtype = np.dtype(metadata.dtype)
-    for index, layer in enumerate(network.parameter_layers):
-        weight, bias = layer.params
-        tensors[f"layers.{index}.weight"] = np.ascontiguousarray(weight, dtype=dtype)
-        tensors[f"layers.{index}.bias"] = np.ascontiguousarray(bias, dtype=dtype)
-    # Same checks as on load: a broken model is refused before anything is written.
-    _build(metadata, tensors, "network")
-    return tensors
-
-
-def save_model(
-    network: Sequential, weights_path: Path, metadata: ModelMetadata
-) -> tuple[Path, Path]:
-    """Write `<stem>.safetensors` and `<stem>.json` side by side, each atomically.
-
-    Args:
-        network: The network to save.
-        weights_path: Where the weights go; must end in `.safetensors`.
-        metadata: Its metadata; must describe `network` exactly (input shape, layers, output,
-            cost, dtype).
-
-    Returns:
-        `(weights_path, metadata_path)`.
-
-    Raises:
-        ModelFileError: A wrong suffix, metadata inconsistent with the network, invalid metadata,
-            or NaN/infinite parameters (nothing is written then).
-    """
-    weights_path = Path(weights_path)
-    _require(
-        weights_path.suffix == WEIGHTS_SUFFIX,
-        f"{weights_path}: the weights file name must end in {WEIGHTS_SUFFIX}",
-    )
-    _check_network(network, metadata)
-    tensors = _tensors(network, metadata)
-    text = metadata.to_json()
-    data = safetensors.numpy.save(tensors, metadata=HEADER_METADATA)
-    metadata_path = metadata_path_for(weights_path)
-    atomic_write_bytes(weights_path, data)
-    atomic_write_bytes(metadata_path, text.encode("utf-8"))
-    return weights_path, metadata_path
-
-
-def export_npz(network: Sequential, path: Path) -> Path:
-    """Write the parameters as an uncompressed `.npz` (same tensor names), atomically.
-
-    Raises:
-        ModelFileError: NaN or infinite parameters.
-    """
-    path = Path(path)
-    metadata = ModelMetadata.for_network(network, path.stem or "model")
-    tensors = _tensors(network, metadata)
-    with atomic_writer(path) as handle:
-        np.savez(handle, allow_pickle=False, **tensors)
-    return path
-
-
-def import_npz(path: Path, metadata: ModelMetadata) -> Sequential:
-    """Build a network from an `.npz` holding `layers.{i}.weight` / `layers.{i}.bias`.
-
-    Object arrays are refused (`allow_pickle=False`): nothing is ever unpickled.
-
-    Raises:
-        ModelFileError: Unreadable archive, object arrays, or tensors inconsistent with `metadata`.
-    """
-    path = Path(path)
-    origin = str(path)
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            tensors = {name: archive[name] for name in archive.files}
-    except FileNotFoundError:
-        raise ModelFileError(f"{origin}: file not found") from None
-    except ValueError as exc:
-        # NumPy says "Object arrays cannot be loaded when allow_pickle=False".
-        raise ModelFileError(f"{origin}: refused ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise ModelFileError(f"{origin}: not a valid .npz archive ({exc})") from None
-    return _build(metadata, tensors, origin)
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, as lowercase hex (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-__all__ = [
-    "DTYPES",
-    "FORMAT_VERSION",
-    "READABLE_VERSIONS",
-    "LoadedModel",
-    "ModelFileError",
-    "ModelMetadata",
-    "export_npz",
-    "import_npz",
-    "load_model",
-    "metadata_path_for",
-    "network_from_safetensors",
-    "read_metadata",
-    "save_model",
-    "sha256_file",
-    "tensor_names",
-]
