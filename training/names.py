@@ -9,17 +9,16 @@ free ``-2``, ``-3``, … is used instead, so a new run never replaces another mo
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from django.db import DatabaseError
 
+from registry.errors import InvalidModelName
 from registry.models import RegisteredModel
+from registry.names import MAX_MODEL_NAME_LENGTH as MAX_NAME_LENGTH
+from registry.names import MODEL_NAME_PATTERN as NAME_PATTERN
+from registry.names import check_model_name as check_registry_name
 from training.config import ConfigError
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-MAX_NAME_LENGTH = 100
-"""A registry slug's limit, and so a model name's."""
 
 FILE_SUFFIXES = (".safetensors", ".json", ".png", "-confusion.png")
 """The files a run writes per model, ``<name><suffix>``."""
@@ -30,18 +29,16 @@ class NameTaken(ValueError):  # noqa: N818 - reads as a sentence: "raise NameTak
 
 
 def check_model_name(name: str) -> str:
-    """Return ``name`` if it can be a file stem and a registry slug.
+    """Return ``name`` if it can be a file stem and a registry slug (`registry.names`' rule).
 
     Raises:
-        ConfigError: for anything but letters, digits, ``-`` and ``_`` (1 to 100 characters).
+        ConfigError: for anything but letters, digits, ``-`` and ``_`` (1 to 100 characters),
+            with the registry's message (the same as `push_model` gives).
     """
-    if not NAME_PATTERN.match(name):
-        raise ConfigError(
-            "--name",
-            "must be 1-100 letters, digits, '-' or '_' (starting with a letter or digit), "
-            f"got {name!r}",
-        )
-    return name
+    try:
+        return check_registry_name(name)
+    except InvalidModelName as exc:
+        raise ConfigError("--name", f"must be a name the registry can hold: {exc}") from exc
 
 
 def default_model_name(

@@ -33,7 +33,8 @@ BAD_ARGUMENTS = [
     (["--l2", "-0.1"], "--l2 must be zero or a positive number"),
     (["--limit-train", "0"], "--limit-train must be a positive integer"),
     (["--epochs", "ten"], "invalid int value: 'ten'"),
-    (["--name", "../escape"], "--name must be 1-100 letters, digits"),
+    (["--name", "../escape"], "--name must be a name the registry can hold: model name"),
+    (["--name", "a" * 101], "is 101 characters long: at most 100 are allowed"),
 ]
 
 
