@@ -1,4 +1,4 @@
-"""What the recurrent layers share: the loop over time, backpropagation through time, the parameters.
+"""What the recurrent layers share: the loop over time, backpropagation through time, weights.
 
 Notation
 --------
@@ -159,9 +159,7 @@ class Recurrent(Layer):
         weight[:features] = standard_normal(rng, (features, width), dtype)
         weight[:features] *= init_std(self.input_rule, features, units)
         for gate in range(self.gates):
-            weight[features:, gate * units : (gate + 1) * units] = self._recurrent_block(
-                rng, dtype
-            )
+            weight[features:, gate * units : (gate + 1) * units] = self._recurrent_block(rng, dtype)
         self.weight: Array = weight
         self.bias: Array = self._initial_bias(dtype)
         self.params = [self.weight, self.bias]
