@@ -9,6 +9,7 @@ per-sample loops.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from nn_core.layers import (
     short_form,
 )
 from nn_core.layers.recurrent import base as recurrent_base
+from nn_core.model_files import ModelMetadata, load_model, save_model
 from nn_core.optimizers import make_optimizer
 from nn_core.sequential import Sequential
 from tests.nn_core.numerics import central_differences
@@ -570,3 +572,18 @@ def test_sequential_builds_and_trains_an_lstm_with_the_training_loop() -> None:
 def test_sequential_training_updates_the_recurrent_layer() -> None:
     network, before, _ = _sequential_run("lstm16,dense10")
     assert not np.allclose(before[0], network.parameters()[0])
+
+
+def test_recurrent_networks_save_and_load_through_model_files(tmp_path: Path) -> None:
+    # Two tensors per layer (W over U in one weight, one bias): the layers.{l}.weight/bias
+    # names of model_files need no change.
+    network = Sequential(parse_layers("gru16seq,lstm8,dense10"), input_shape=[784], seed=0)
+    metadata = ModelMetadata.for_network(network, "recurrent-test")
+    weights, _ = save_model(network, tmp_path / "model.safetensors", metadata)
+    loaded = load_model(weights)
+    assert loaded.network.specs() == network.specs()
+    assert loaded.metadata.architecture == "784-gru16seq-lstm8-dense10"
+    shapes = [layer.params[0].shape for layer in loaded.network.parameter_layers]
+    assert shapes == [(28 + 16, 3 * 16), (16 + 8, 4 * 8), (10, 8)]
+    rows = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    np.testing.assert_array_equal(loaded.network.feedforward(rows), network.feedforward(rows))
