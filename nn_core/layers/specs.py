@@ -11,6 +11,10 @@ maxpool2d      ``size`` (2)
 flatten        —
 dropout        ``rate``
 activation     ``function`` (one of :data:`nn_core.activations.ACTIVATIONS`)
+sequence       ``steps`` (optional: √784 = 28 for flat MNIST rows, the height for images)
+rnn            ``units``, ``return_sequences`` (false), ``nonlinearity`` ("tanh" or "relu")
+lstm           ``units``, ``return_sequences`` (false)
+gru            ``units``, ``return_sequences`` (false)
 =============  ==============================================================================
 
 The output activation (softmax / sigmoid) is not a layer here: it belongs to the cost (their
@@ -23,6 +27,12 @@ activation after every conv and every dense layer but the last, and a flatten be
 dense layer that follows feature maps. Tokens: ``conv{kh}x{kw}x{filters}`` with optional
 ``s{stride}`` and ``p{padding}`` / ``same`` suffixes (``conv3x3x16same``, ``conv5x5x32p2s1``),
 ``pool{k}``, ``dense{units}``, ``dropout{rate}``, ``flatten``, or an activation name.
+
+Recurrent layers: ``rnn{units}`` (tanh) or ``rnn{units}relu``, ``lstm{units}``, ``gru{units}``,
+each with an optional ``seq`` suffix to return every state (``lstm64seq,lstm64,dense10`` stacks
+two). The parser puts a sequence view (rows (n, 784) read as (n, 28, 28), no copy) before the
+first recurrent layer, no activation after a recurrent layer (its nonlinearities are inside it),
+and a flatten before a dense layer that follows a ``seq`` layer.
 """
 
 from __future__ import annotations
@@ -38,12 +48,26 @@ from nn_core.layers.conv import Conv2D
 from nn_core.layers.dense import Dense
 from nn_core.layers.dropout import Dropout
 from nn_core.layers.pooling import MaxPool2D
+from nn_core.layers.recurrent import GRU, LSTM, NONLINEARITIES, SimpleRNN
+from nn_core.layers.sequence import SequenceView
 from nn_core.layers.shape import Flatten
 
-LAYER_TYPES: tuple[str, ...] = ("dense", "conv2d", "maxpool2d", "flatten", "dropout", "activation")
+RECURRENT_TYPES: tuple[str, ...] = ("rnn", "lstm", "gru")
+"""Layer types that carry a state through the steps of a sequence."""
+
+LAYER_TYPES: tuple[str, ...] = (
+    "dense",
+    "conv2d",
+    "maxpool2d",
+    "flatten",
+    "dropout",
+    "activation",
+    "sequence",
+    *RECURRENT_TYPES,
+)
 """The ``type`` values a spec may use."""
 
-PARAMETER_TYPES: tuple[str, ...] = ("dense", "conv2d")
+PARAMETER_TYPES: tuple[str, ...] = ("dense", "conv2d", *RECURRENT_TYPES)
 """Layer types with parameters (what ``layers.{l}.*`` tensors and the weights API count)."""
 
 _KEYS: dict[str, set[str]] = {
@@ -53,9 +77,14 @@ _KEYS: dict[str, set[str]] = {
     "flatten": set(),
     "dropout": {"rate"},
     "activation": {"function"},
+    "sequence": {"steps"},
+    "rnn": {"units", "return_sequences", "nonlinearity"},
+    "lstm": {"units", "return_sequences"},
+    "gru": {"units", "return_sequences"},
 }
 
 _CONV = re.compile(r"conv(\d+)x(\d+)x(\d+)(?:s(\d+))?(?:p(\d+)|(same))?")
+_RECURRENT = re.compile(r"(rnn|lstm|gru)(\d+)(relu|tanh)?(seq)?")
 
 
 def _int(spec: Mapping[str, Any], key: str, default: int | None = None) -> int:
@@ -101,6 +130,10 @@ def layer_from_spec(spec: Mapping[str, Any]) -> Layer:
         return MaxPool2D(_int(spec, "size", 2))
     if kind == "flatten":
         return Flatten()
+    if kind == "sequence":
+        return SequenceView(None if spec.get("steps") is None else _int(spec, "steps"))
+    if kind in RECURRENT_TYPES:
+        return _recurrent_layer(spec)
     if kind == "dropout":
         rate = spec.get("rate")
         if not isinstance(rate, int | float) or isinstance(rate, bool):
@@ -112,7 +145,39 @@ def layer_from_spec(spec: Mapping[str, Any]) -> Layer:
     return ActivationLayer(function)
 
 
+def _recurrent_layer(spec: Mapping[str, Any]) -> Layer:
+    kind = spec["type"]
+    units = _int(spec, "units")
+    if units < 1:
+        raise ValueError(f"{kind}: units must be ≥ 1, got {units}")
+    sequences = spec.get("return_sequences", False)
+    if not isinstance(sequences, bool):
+        raise ValueError(f"{kind}: return_sequences must be true or false, got {sequences!r}")
+    if kind == "lstm":
+        return LSTM(units, sequences)
+    if kind == "gru":
+        return GRU(units, sequences)
+    nonlinearity = spec.get("nonlinearity", "tanh")
+    if nonlinearity not in NONLINEARITIES:
+        raise ValueError(
+            f"rnn: nonlinearity must be one of {', '.join(NONLINEARITIES)}, got {nonlinearity!r}"
+        )
+    return SimpleRNN(units, sequences, nonlinearity)
+
+
 def _token_spec(token: str) -> dict[str, Any]:
+    if match := _RECURRENT.fullmatch(token):
+        kind, units, nonlinearity, sequences = match.groups()
+        if nonlinearity and kind != "rnn":
+            raise ValueError(f"cannot read layer {token!r}: only rnn layers take relu or tanh")
+        spec: dict[str, Any] = {
+            "type": kind,
+            "units": int(units),
+            "return_sequences": bool(sequences),
+        }
+        if kind == "rnn":
+            spec["nonlinearity"] = nonlinearity or "tanh"
+        return spec
     if match := _CONV.fullmatch(token):
         kh, kw, filters, stride, pad, same = match.groups()
         return {
@@ -134,7 +199,8 @@ def _token_spec(token: str) -> dict[str, Any]:
         return {"type": "activation", "function": token}
     raise ValueError(
         f"cannot read layer {token!r}: expected conv{{kh}}x{{kw}}x{{filters}}[s{{stride}}]"
-        "[p{padding}|same], pool{k}, dense{units}, dropout{rate}, flatten or an activation"
+        "[p{padding}|same], pool{k}, dense{units}, dropout{rate}, flatten, rnn{units}[relu][seq], "
+        "lstm{units}[seq], gru{units}[seq] or an activation"
     )
 
 
@@ -152,19 +218,38 @@ def parse_layers(text: str, activation: str = "relu") -> list[dict[str, Any]]:
     if not dense_at or specs[-1]["type"] != "dense":
         raise ValueError(f"the last layer must be a dense layer (the outputs), got {tokens[-1]!r}")
     expanded: list[dict[str, Any]] = []
-    spatial = False
+    spatial = False  # the samples are feature maps or sequences, not vectors
+    sequence = False  # the samples are (steps, features) sequences
+    last_state: str | None = None  # a recurrent layer that gives only its last state
     for index, spec in enumerate(specs):
         kind = spec["type"]
+        if kind in RECURRENT_TYPES:
+            if last_state is not None:
+                raise ValueError(
+                    f"{last_state!r} gives only its last state: write {last_state}seq to put "
+                    f"{tokens[index]!r} on every state"
+                )
+            if not sequence:
+                expanded.append({"type": "sequence"})
+            sequence = spatial = bool(spec["return_sequences"])
+            last_state = None if sequence else tokens[index]
+        elif kind in ("conv2d", "maxpool2d", "dense", "flatten"):
+            last_state = None
         if kind in ("conv2d", "maxpool2d"):
-            spatial = True
+            spatial, sequence = True, False
         if kind == "dense" and spatial:
             expanded.append({"type": "flatten"})
-            spatial = False
+            spatial = sequence = False
         if kind == "flatten":
-            spatial = False
+            spatial = sequence = False
         expanded.append(spec)
         follows = specs[index + 1]["type"] if index + 1 < len(specs) else None
-        if kind in PARAMETER_TYPES and index != len(specs) - 1 and follows != "activation":
+        if (
+            kind in PARAMETER_TYPES
+            and kind not in RECURRENT_TYPES
+            and index != len(specs) - 1
+            and follows != "activation"
+        ):
             expanded.append({"type": "activation", "function": activation})
     return expanded
 
@@ -172,7 +257,7 @@ def parse_layers(text: str, activation: str = "relu") -> list[dict[str, Any]]:
 def short_form(specs: Sequence[Mapping[str, Any]]) -> str:
     """The compact name of an architecture, e.g. ``conv5x5x32-pool2-dense128-dense10``.
 
-    Activations and flatten layers are left out (they are implied), so this is also what
+    Activations, flatten and sequence views are left out (they are implied), so this is also what
     model names are made from.
     """
     parts: list[str] = []
@@ -192,6 +277,11 @@ def short_form(specs: Sequence[Mapping[str, Any]]) -> str:
             parts.append(f"pool{spec.get('size', 2)}")
         elif kind == "dropout":
             parts.append(f"dropout{spec['rate']:g}")
+        elif kind in RECURRENT_TYPES:
+            part = f"{kind}{spec['units']}"
+            if kind == "rnn" and spec.get("nonlinearity", "tanh") != "tanh":
+                part += spec["nonlinearity"]
+            parts.append(part + ("seq" if spec.get("return_sequences") else ""))
     return "-".join(parts)
 
 
