@@ -393,14 +393,6 @@ def test_whole_network_gradients(name: str, seq: bool) -> None:
             assert_close(layer.grads[index], numeric, f"{layer.kind} θ{index}")
 
 
-SEQUENTIAL_STOPS_AT_DENSE = pytest.mark.xfail(
-    strict=True,
-    reason="Sequential counts only dense and conv2d layers as layers with parameters, so "
-    "backprop stops below the dense layer; the lead wires PARAMETER_TYPES in at merge",
-)
-
-
-@SEQUENTIAL_STOPS_AT_DENSE
 def test_sequential_backpropagates_into_the_recurrent_layer() -> None:
     network = Sequential(parse_layers("gru4,dense3"), input_shape=[16], seed=0, dtype="float64")
     rng = np.random.default_rng(2)
@@ -568,7 +560,6 @@ def test_sequential_builds_and_trains_an_lstm_with_the_training_loop() -> None:
     assert accuracy_percent > 80.0
 
 
-@SEQUENTIAL_STOPS_AT_DENSE
 def test_sequential_training_updates_the_recurrent_layer() -> None:
     network, before, _ = _sequential_run("lstm16,dense10")
     assert not np.allclose(before[0], network.parameters()[0])
