@@ -16,6 +16,7 @@ small requests idle and flooded, their ratio, and what the flood got back (200s,
 
 Environment: `BENCH_SECONDS` (per phase, default 6), `BENCH_CLIENTS` (small-request clients,
 default 4), `BENCH_FLOODERS` (default 8), `BENCH_FLOOD_FROM` (`distinct` or `same`),
+`BENCH_FLOOD_BODY` (`large`, or `small`: the control, a flood of small `POST /predict`),
 `BENCH_WORKERS` (default 2); `HIPPO_THREADS`, `HIPPO_IMAGE_DECODERS` etc. reach the server.
 """
 
@@ -170,15 +171,27 @@ def flood_sources(count: int, mode: str) -> list[str | None]:
 
 
 def measure(
-    port: int, clients_count: int, flooders: int, seconds: float, mode: str = "distinct"
+    port: int,
+    clients_count: int,
+    flooders: int,
+    seconds: float,
+    mode: str = "distinct",
+    body: str = "large",
 ) -> tuple[Phase, Phase, Tally]:
-    """Idle, then flooded: both phases of small requests, and the flood's own answers."""
+    """Idle, then flooded: both phases of small requests, and the flood's own answers.
+
+    `body="small"` floods with small `POST /predict` requests instead: the control, what any
+    eight clients sending without pause cost the others.
+    """
     idle = measure_small(port, clients_count, seconds)
     flood = Tally()
-    big = multipart_image(encoded(drawing(), "PNG"))
-    content_type = f"multipart/form-data; boundary={BOUNDARY}"
+    if body == "small":
+        path, payload, content_type = "/predict", small_body(), "application/json"
+    else:
+        path, payload = "/predict/image", multipart_image(encoded(drawing(), "PNG"))
+        content_type = f"multipart/form-data; boundary={BOUNDARY}"
     sources = flood_sources(flooders, mode)
-    with clients(port, flooders, "/predict/image", big, content_type, flood, sources):
+    with clients(port, flooders, path, payload, content_type, flood, sources):
         time.sleep(min(1.0, seconds / 4))  # the flood is in full swing before measuring
         flooded = measure_small(port, clients_count, seconds)
     return idle, flooded, flood
@@ -208,6 +221,7 @@ def main() -> int:
     clients_count = int(os.environ.get("BENCH_CLIENTS", "4"))
     flooders = int(os.environ.get("BENCH_FLOODERS", "8"))
     mode = os.environ.get("BENCH_FLOOD_FROM", "distinct")
+    body = os.environ.get("BENCH_FLOOD_BODY", "large")
     workers = os.environ.get("BENCH_WORKERS", "2")
     with tempfile.TemporaryDirectory(prefix="hippo-bench-") as tmp:
         data_dir = Path(tmp)
@@ -222,10 +236,11 @@ def main() -> int:
             wait_until_up(f"http://127.0.0.1:{port}/readyz", process)
             print(
                 f"{workers} workers, {clients_count} small clients, {flooders} flooding clients "
-                f"({mode} addresses), {seconds:.0f} s per phase; load {os.getloadavg()[0]:.2f}",
+                f"({mode} addresses, {body} bodies), {seconds:.0f} s per phase; "
+                f"load {os.getloadavg()[0]:.2f}",
                 flush=True,
             )
-            idle, flooded, flood = measure(port, clients_count, flooders, seconds, mode)
+            idle, flooded, flood = measure(port, clients_count, flooders, seconds, mode, body)
             print(report(idle, flooded, flood, seconds), flush=True)
             if not flooded.statuses.get(200):  # no small request was answered at all
                 return 1

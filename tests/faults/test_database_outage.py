@@ -21,11 +21,23 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    connection,
+)
 
+from api.errors import ApiError, to_api_error
 from bench.api_throughput import ROOT
+from inference.row_cache import RowCache
 from tests.api.helpers import digit_pixels
 from tests.fixtures.postgres import postgres_server
 from tests.serving.helpers import (
@@ -38,7 +50,8 @@ from tests.serving.helpers import (
     postgres_database,
 )
 
-pytestmark = pytest.mark.slow
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
 
 STALE_SECONDS = 4
 """`HIPPO_DB_STALE_SECONDS` of the server under test (short: the test waits it out)."""
@@ -86,6 +99,69 @@ def booted_workers(log: Path) -> int:
     return log.read_text(errors="replace").count("Booting worker")
 
 
+# --- in process: the row cache and the error mapping --------------------------------------------
+
+
+def down(_connection: object) -> object:
+    raise OperationalError("connection refused")
+
+
+def test_the_last_row_is_served_within_the_stale_window_then_the_outage_is_reported() -> None:
+    rows = RowCache(lambda: connection, max_age=0.05, stale_if_error=lambda: 0.6)
+    assert rows.get("default", lambda _c: ("serving-a",)) == ("serving-a",)
+    time.sleep(0.06)  # no longer fresh: the next lookup queries
+    assert rows.get("default", down) == ("serving-a",)
+    assert (rows.queries, rows.stale_answers) == (2, 1)
+    # Right after a failure the database is not asked again (a hanging server would hold
+    # every request for its connect timeout).
+    assert rows.get("default", lambda _c: ("changed",)) == ("serving-a",)
+    assert rows.queries == 2
+    with pytest.raises(ApiError) as raised:  # nothing remembered under this key
+        rows.get("other", down)
+    assert (raised.value.status_code, raised.value.code) == (503, "database_unavailable")
+    time.sleep(0.6)  # beyond the window: the outage itself
+    with pytest.raises(OperationalError):
+        rows.get("default", down)
+    with pytest.raises(ApiError):  # not asked again at once; nothing fresh enough to serve
+        rows.get("default", lambda _c: ("changed",))
+    time.sleep(0.06)
+    assert rows.get("default", lambda _c: ("changed",)) == ("changed",)  # back: queries again
+
+
+def test_only_an_outage_is_served_stale() -> None:
+    rows = RowCache(lambda: connection, max_age=0.0, stale_if_error=lambda: 60)
+    assert rows.get("default", lambda _c: ("serving-a",)) == ("serving-a",)
+
+    def broken(_connection: object) -> object:
+        raise IntegrityError("a bug, not an outage")
+
+    with pytest.raises(IntegrityError):
+        rows.get("default", broken)
+    plain = RowCache(lambda: connection, max_age=0.0)  # the listings: no stale answers
+    assert plain.get("list", lambda _c: ("all",)) == ("all",)
+    with pytest.raises(OperationalError):
+        plain.get("list", down)
+
+
+def test_outages_map_to_503_and_other_database_errors_do_not(settings: Settings) -> None:
+    settings.HIPPO_DB_RETRY_AFTER = 7
+    for exc in (OperationalError("x"), InterfaceError("closed"), DatabaseError("unknown")):
+        error = to_api_error(exc)
+        assert error is not None
+        assert (error.status_code, error.code, error.retry_after) == (
+            503,
+            "database_unavailable",
+            7,
+        )
+        assert "x" not in error.message  # the driver's text (hosts, users) is not echoed
+    for exc in (IntegrityError("dup"), DataError("nul"), ProgrammingError("sql")):
+        assert to_api_error(exc) is None
+
+
+# --- real processes ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_postgresql_outage_under_load(tmp_path: Path) -> None:
     server = postgres_server()
@@ -167,6 +243,7 @@ def test_a_postgresql_outage_under_load(tmp_path: Path) -> None:
             assert manage(project, "sync_models").returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.own_sqlite
 def test_a_command_reports_an_unusable_database_in_one_line(tmp_path: Path) -> None:
     project = Project(tmp_path, {**os.environ, "DJANGO_SECRET_KEY": "test-only"})
