@@ -2,7 +2,8 @@
 
 Views raise `ApiError` (or let DRF raise its own exceptions); `api_exception_handler`, wired in
 `REST_FRAMEWORK["EXCEPTION_HANDLER"]`, renders them all in the one envelope. DRF's and Django's
-exceptions, and the MNIST data's (from `nn_core`), are mapped here. An app whose services raise
+exceptions, the MNIST data's (from `nn_core`) and the database's outages (503
+`database_unavailable`) are mapped here. An app whose services raise
 errors of their own registers a translator (`register_translator`, from its `AppConfig.ready`):
 `inference` maps the model registry's errors that way, so this layer never imports an app and
 views need no `try` blocks of their own.
@@ -13,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -118,9 +121,44 @@ def _mnist_error(exc: Exception) -> ApiError | None:
     return None
 
 
+def is_database_outage(exc: BaseException | None) -> bool:
+    """True when `exc` says the database cannot be reached or used right now.
+
+    `OperationalError` (connection refused or lost, server shutting down, SQLite's "database is
+    locked" or "unable to open database file"), `InterfaceError` (a connection already closed) and
+    a bare `DatabaseError` (what Django raises for driver errors it cannot classify). Its other
+    subclasses (`IntegrityError`, `DataError`, `ProgrammingError`, ...) are answers of a database
+    that works: they stay bugs or input errors, never an outage.
+    """
+    return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
+
+
+DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
+
+
+def database_retry_after() -> int:
+    """Seconds a client should wait before retrying during an outage (`HIPPO_DB_RETRY_AFTER`)."""
+    return max(1, int(getattr(settings, "HIPPO_DB_RETRY_AFTER", 5)))
+
+
+def database_unavailable() -> ApiError:
+    """Return a 503 `database_unavailable` error with `Retry-After`."""
+    return ApiError(
+        503, "database_unavailable", DATABASE_UNAVAILABLE, retry_after=database_retry_after()
+    )
+
+
+def _database_error(exc: Exception) -> ApiError | None:
+    """The database is down or unreachable: a 503, whichever app's query failed.
+
+    The driver's message is not echoed: it may name hosts, users or paths of the deployment.
+    """
+    return database_unavailable() if is_database_outage(exc) else None
+
+
 def _translated(exc: Exception) -> ApiError | None:
     """The first answer of the registered translators (None when none knows `exc`)."""
-    for translator in (*_translators, _mnist_error):
+    for translator in (*_translators, _mnist_error, _database_error):
         error = translator(exc)
         if error is not None:
             return error
@@ -215,5 +253,6 @@ HTTP_STATUS_CODES: dict[str, int] = {
     "model_downloading": status.HTTP_503_SERVICE_UNAVAILABLE,
     "hub_unreachable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "busy": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "database_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 """Every error code of the API and its HTTP status (documented in the schema and docs/API.md)."""
