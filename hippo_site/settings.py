@@ -148,7 +148,7 @@ REST_FRAMEWORK = {
     # query string (~25 µs per request).
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": (
-        ["rest_framework.throttling.AnonRateThrottle"] if env_str("HIPPO_THROTTLE_ANON") else []
+        ["api.clients.ClientAnonRateThrottle"] if env_str("HIPPO_THROTTLE_ANON") else []
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("HIPPO_THROTTLE_ANON") or None},
 }

@@ -18,7 +18,7 @@ GIL in 5 ms steps (8 clients posting such images cut `POST /predict` from ~1,300
 processes (spawned on first use, at a lower CPU priority, so the kernel serves small requests
 first), and admits large images two ways, both answered 503 `busy` with `Retry-After` at once
 instead of queueing: at most `HIPPO_IMAGE_DECODERS_PER_CLIENT` in flight per client address (the
-address DRF's throttles use: `REMOTE_ADDR`, or `X-Forwarded-For` with `NUM_PROXIES`), and at most
+address every per-client limit uses, `api.clients.client_address`), and at most
 `HIPPO_IMAGE_DECODERS` in all. A request waiting for its decoder holds one serving thread, so the
 decoders must stay fewer than `HIPPO_THREADS`: the other threads keep answering small requests.
 """

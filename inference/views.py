@@ -16,8 +16,8 @@ from rest_framework import parsers
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 
+from api.clients import client_address
 from api.errors import invalid_input, payload_too_large
 from api.parsers import JSONParser
 from api.views import ApiView
@@ -49,8 +49,8 @@ def _binary_model(request: Request) -> str | None:
 
 
 def _client_address(request: Request) -> str:
-    """The client's address exactly as DRF's throttles see it (`NUM_PROXIES` applies)."""
-    return str(BaseThrottle().get_ident(request))
+    """The client's address, by the one rule every per-client limit uses (`api.clients`)."""
+    return client_address(request.META)
 
 
 class PredictView(ApiView):
