@@ -134,15 +134,29 @@ def _mirrorable_names(snapshot: Snapshot, notes: list[str]) -> list[str]:
     return names
 
 
-def _read_models(store: ModelStore, snapshot: Snapshot, notes: list[str]) -> list[_Seen]:
+def _read_models(
+    store: ModelStore,
+    snapshot: Snapshot,
+    notes: list[str],
+    existing: dict[str, RegisteredModel],
+) -> list[_Seen]:
     """Fetch metadata and weights of every model at `snapshot` (all I/O before the transaction).
 
     A model's `sha256` and `metadata_sha256` fields are the recorded references (store, else
     card), so the registry never takes the checksum of damaged bytes; each download is compared
     with them and, when it differs, removed from the cache (`fetch_verified`), so the next sync
-    downloads it again.
+    downloads it again. When neither records the metadata's checksum (a card damaged on the way,
+    or an older push), a row registered at this very revision keeps the one it recorded: a bad
+    download of the card must not turn a verified model into an unverified one.
     """
     carded = recorded_checksums(store, snapshot)
+    for entry in existing.values():
+        if (
+            entry.revision == snapshot.revision
+            and entry.metadata_sha256
+            and (entry.store, entry.repo) == (store.kind, store.repo)
+        ):
+            carded.setdefault(entry.metadata_filename, entry.metadata_sha256)
     seen: list[_Seen] = []
     unverified: list[str] = []
     for name in _mirrorable_names(snapshot, notes):
@@ -341,9 +355,9 @@ def sync_models(store: ModelStore | None = None, *, deadline: float | None = Non
                 f"repository {store.repo} does not exist on the Hub: push a model first"
             )
         notes: list[str] = []
-        seen = _read_models(store, snapshot, notes) if snapshot is not None else []
-        revision = snapshot.revision if snapshot is not None else None
         existing = {entry.name: entry for entry in RegisteredModel.objects.all()}
+        seen = _read_models(store, snapshot, notes, existing) if snapshot is not None else []
+        revision = snapshot.revision if snapshot is not None else None
         # Files are validated before the transaction, so the database is never locked during I/O.
         plans = [_plan(store, model, existing.get(model.name), revision) for model in seen]
         uncached = _cache_pinned(store, plans, revision)
