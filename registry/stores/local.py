@@ -5,7 +5,7 @@ Layout::
     <root>/refs/main                           the current revision id
     <root>/revisions/<revision>/               every file of the repository as of that revision
     <root>/revisions/<revision>/.manifest.json size and SHA-256 of each file, recorded at commit
-    <root>/.lock                               serialises commits
+    <root>/.lock                               serialises commits (and prunes)
 
 A commit builds the new revision in a temporary folder, renames it into place, then moves
 `refs/main` with `os.replace`: readers see the old revision or the new one, never a partial one.
@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nn_core.model_files import sha256_file
@@ -41,6 +42,22 @@ MANIFEST = ".manifest.json"
 """The file of a revision folder holding `{path: {"size", "sha256"}}` of its files."""
 STAGING_PREFIX = ".tmp-"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """A revision folder of the local store.
+
+    Attributes:
+        revision: Its id.
+        created: When it was committed (the folder's modification time, seconds since the epoch:
+            the last file was written into it just before it was renamed into place).
+        size_bytes: The bytes of its files.
+    """
+
+    revision: str
+    created: float
+    size_bytes: int
 
 
 def _check_repo_path(filename: str) -> PurePosixPath:
@@ -132,6 +149,37 @@ class LocalStore:
 
     def ensure_can_write(self) -> None:
         """A local folder needs no credentials."""
+
+    def revisions(self) -> list[RevisionInfo]:
+        """Every committed revision, newest first (staging folders are not revisions)."""
+        if not self._revisions.is_dir():
+            return []
+        found = []
+        for folder in self._revisions.iterdir():
+            if folder.name.startswith(".") or not folder.is_dir():
+                continue
+            size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+            found.append(RevisionInfo(folder.name, folder.stat().st_mtime, size))
+        return sorted(found, key=lambda info: (info.created, info.revision), reverse=True)
+
+    def delete_revision(self, revision: str) -> None:
+        """Delete a revision folder; call it holding `locked()`, never for the head.
+
+        The folder is first renamed to a staging name (readers see the whole revision or none of
+        it); a prune killed half-way leaves a staging folder, which the next commit removes.
+        """
+        if revision == self.head():
+            raise StoreError(f"revision {revision} is the head of {self.root}: it is never deleted")
+        folder = self._revision_dir(revision)
+        doomed = self._revisions / f"{STAGING_PREFIX}deleted-{revision}"
+        folder.replace(doomed)
+        _remove_tree(doomed)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock: no commit (of any process) runs meanwhile."""
+        with self._locked():
+            yield
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
