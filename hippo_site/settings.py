@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, so it sees a view's exception first: a full disk is a 503, not a 500.
+    "api.storage_full.StorageFullMiddleware",
 ]
 
 # Messages (the admin's) live in a cookie: the default fallback storage builds three storages

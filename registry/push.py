@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import logging
 import time
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from nn_core.model_files import ModelFileError, ModelMetadata, read_metadata, sha256_file
 from registry.defaults import choose_initial_default
-from registry.errors import CommitConflict, InvalidModel, StoreError
+from registry.errors import CommitConflict, InvalidModel, RegistryError, StoreError
 from registry.hub_http import hub_operation
 from registry.integrity import FilesRejected, check_files, fetch_verified
 from registry.layout import (
@@ -261,6 +262,28 @@ def _register_pushed(
         metadata_sha256=metadata_sha256,
     )
     now = timezone.now()
+    try:
+        return _write_row(slug, revision, fields, metadata, now, name=name, description=description)
+    except DatabaseError as exc:
+        # The commit stands (the store is the source of truth): a sync registers it later.
+        raise RegistryError(
+            f"{slug} was pushed to {store.repo} at revision {revision[:12]} but could not be "
+            f"registered: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}; run "
+            "sync_models once the database can be written again"
+        ) from None
+
+
+def _write_row(
+    slug: str,
+    revision: str,
+    fields: dict[str, object],
+    metadata: ModelMetadata,
+    now: dt.datetime,
+    *,
+    name: str | None,
+    description: str | None,
+) -> RegisteredModel:
+    """Upsert the pushed model's row (and choose the default when there is none)."""
     with transaction.atomic():
         entry, created = RegisteredModel.objects.get_or_create(
             name=slug, defaults={**fields, "revision": revision}

@@ -250,6 +250,10 @@ class HubStore:
                 error = StoreError(f"the Hub answered HTTP {status} while {action}: {detail}")
         except (httpx2.TransportError, OfflineModeIsEnabled) as exc:
             error = self._unreachable(action, exc)
+        except OSError as exc:
+            # Writing the download cache failed (a full disk): say so, in one sentence.
+            where = self.cache_dir or "the Hugging Face cache (HF_HOME)"
+            error = StoreError(f"cannot write to {where} while {action}: {exc.strerror or exc}")
         raise error from None
 
     def _unreachable(self, action: str, exc: BaseException | None) -> StoreUnreachable:

@@ -201,48 +201,72 @@ class LocalStore:
     ) -> str:
         """Create a revision with `files` added, replaced or deleted; move `refs/main` to it."""
         paths = {name: _check_repo_path(name) for name in files}
-        with self._locked():
-            self._remove_stale_staging()
-            head = self.head()
-            if parent is not None and parent != head:
-                raise CommitConflict(
-                    f"the local store moved from {parent} to {head} meanwhile; nothing was written"
-                )
-            self._revisions.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self._revisions))
-            try:
-                manifest: dict[str, dict[str, object]] = {}
-                if head is not None:
-                    manifest = _copy_revision(self._revision_dir(head), staging, skip=set(files))
-                digest = hashlib.sha1(usedforsecurity=False)
-                digest.update(f"{head}\n{message}\n{time.time_ns()}\n{uuid.uuid4()}\n".encode())
-                for name, content in sorted(files.items()):
-                    target = staging / paths[name]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    if content is None:
-                        manifest.pop(name, None)
-                        digest.update(name.encode() + b"\0deleted\n")
-                        continue
-                    if isinstance(content, bytes):
-                        target.write_bytes(content)
-                    else:
-                        shutil.copyfile(content, target)
-                    checksum = sha256_file(target)
-                    manifest[name] = {"size": target.stat().st_size, "sha256": checksum}
-                    target.chmod(READ_ONLY)
-                    digest.update(name.encode() + b"\0" + checksum.encode() + b"\n")
-                manifest_path = staging / MANIFEST
-                manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-                manifest_path.chmod(READ_ONLY)
-                revision = digest.hexdigest()
-                staging.replace(self._revisions / revision)
-            except BaseException:
-                _remove_tree(staging)
-                raise
+        try:
+            with self._locked():
+                return self._commit_locked(files, paths, message, parent)
+        except OSError as exc:
+            # A full disk (or a read-only one) is the operator's to fix: one clear sentence.
+            # Nothing was written: the staging folder and the new revision are gone.
+            raise StoreError(
+                f"cannot write to the local store {self.root}: {exc.strerror or exc}; "
+                "nothing was written"
+            ) from None
+
+    def _commit_locked(
+        self,
+        files: Mapping[str, FileContent],
+        paths: Mapping[str, PurePosixPath],
+        message: str,
+        parent: str | None,
+    ) -> str:
+        """`commit`'s work, with the lock held."""
+        self._remove_stale_staging()
+        head = self.head()
+        if parent is not None and parent != head:
+            raise CommitConflict(
+                f"the local store moved from {parent} to {head} meanwhile; nothing was written"
+            )
+        self._revisions.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self._revisions))
+        try:
+            manifest: dict[str, dict[str, object]] = {}
+            if head is not None:
+                manifest = _copy_revision(self._revision_dir(head), staging, skip=set(files))
+            digest = hashlib.sha1(usedforsecurity=False)
+            digest.update(f"{head}\n{message}\n{time.time_ns()}\n{uuid.uuid4()}\n".encode())
+            for name, content in sorted(files.items()):
+                target = staging / paths[name]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if content is None:
+                    manifest.pop(name, None)
+                    digest.update(name.encode() + b"\0deleted\n")
+                    continue
+                if isinstance(content, bytes):
+                    target.write_bytes(content)
+                else:
+                    shutil.copyfile(content, target)
+                checksum = sha256_file(target)
+                manifest[name] = {"size": target.stat().st_size, "sha256": checksum}
+                target.chmod(READ_ONLY)
+                digest.update(name.encode() + b"\0" + checksum.encode() + b"\n")
+            manifest_path = staging / MANIFEST
+            manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+            manifest_path.chmod(READ_ONLY)
+            revision = digest.hexdigest()
+            staging.replace(self._revisions / revision)
+        except BaseException:
+            _remove_tree(staging)
+            raise
+        ref_tmp = self._ref.with_name(f".main-{uuid.uuid4().hex}")
+        try:
             self._ref.parent.mkdir(parents=True, exist_ok=True)
-            ref_tmp = self._ref.with_name(f".main-{uuid.uuid4().hex}")
             ref_tmp.write_text(revision + "\n", encoding="ascii")
             ref_tmp.replace(self._ref)
+        except BaseException:
+            # The head did not move: the new revision would be an orphan nobody refers to.
+            ref_tmp.unlink(missing_ok=True)
+            _remove_tree(self._revisions / revision)
+            raise
         return revision
 
     def _remove_stale_staging(self) -> None:
