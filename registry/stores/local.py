@@ -21,6 +21,7 @@ no other commit can be using them).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -42,6 +43,8 @@ MANIFEST = ".manifest.json"
 """The file of a revision folder holding `{path: {"size", "sha256"}}` of its files."""
 STAGING_PREFIX = ".tmp-"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+"""Write errors a commit reports as a `StoreError` (the disk, not the files, is the problem)."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,8 @@ class LocalStore:
             with self._locked():
                 return self._commit_locked(files, paths, message, parent)
         except OSError as exc:
+            if exc.errno not in NO_ROOM:
+                raise
             # A full disk (or a read-only one) is the operator's to fix: one clear sentence.
             # Nothing was written: the staging folder and the new revision are gone.
             raise StoreError(
