@@ -17,9 +17,12 @@ from django.views import defaults
 
 from api.errors import (
     DATABASE_UNAVAILABLE,
+    STORAGE_FULL,
+    STORAGE_RETRY_AFTER,
     database_retry_after,
     error_body,
     is_database_outage,
+    is_storage_full,
 )
 
 HTML_PREFIXES = ("/admin",)
@@ -61,18 +64,28 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
-def database_unavailable_page(request: HttpRequest) -> HttpResponse:
-    """503 with `Retry-After` for a request that failed because the database is unreachable."""
-    retry_after = str(database_retry_after())
+def unavailable_page(
+    request: HttpRequest, code: str, title: str, message: str, retry_after: int
+) -> HttpResponse:
+    """503 with `Retry-After`: the page for browsers, the JSON envelope for API clients."""
     if wants_html(request):
-        html = render_to_string("503.html", {"message": DATABASE_UNAVAILABLE})
+        html = render_to_string("503.html", {"title": title, "message": message})
         response = HttpResponse(html, status=503)
     else:
-        response = JsonResponse(
-            error_body("database_unavailable", DATABASE_UNAVAILABLE), status=503
-        )
-    response["Retry-After"] = retry_after
+        response = JsonResponse(error_body(code, message), status=503)
+    response["Retry-After"] = str(retry_after)
     return response
+
+
+def database_unavailable_page(request: HttpRequest) -> HttpResponse:
+    """503 for a request that failed because the database is unreachable."""
+    return unavailable_page(
+        request,
+        "database_unavailable",
+        "The database is unavailable",
+        DATABASE_UNAVAILABLE,
+        database_retry_after(),
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -80,11 +93,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     Django calls this while handling the exception (a view's, or a middleware's such as the
     session's save), so `sys.exception()` is that exception: when it says the database is
-    unreachable (the admin during an outage), the answer is an honest 503 with `Retry-After`
-    instead. The template gets no request context on purpose: a crash may come from the context
-    itself.
+    unreachable (the admin during an outage) or that a write found the disk full, the answer is
+    an honest 503 with `Retry-After` instead. The template gets no request context on purpose: a
+    crash may come from the context itself.
     """
-    if is_database_outage(sys.exception()):
+    exception = sys.exception()
+    if is_storage_full(exception):
+        # Not a bug, and nothing was saved (the write failed inside its transaction).
+        return unavailable_page(
+            request,
+            "storage_full",
+            "The server's disk is full",
+            STORAGE_FULL,
+            STORAGE_RETRY_AFTER,
+        )
+    if is_database_outage(exception):
         return database_unavailable_page(request)
     if wants_html(request):
         return HttpResponse(render_to_string("500.html"), status=500)

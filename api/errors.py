@@ -11,6 +11,8 @@ views need no `try` blocks of their own.
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +24,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from nn_core.mnist import MnistNotFoundError
+
+logger = logging.getLogger(__name__)
 
 FieldErrors = dict[str, list[str]]
 
@@ -156,9 +160,57 @@ def _database_error(exc: Exception) -> ApiError | None:
     return database_unavailable() if is_database_outage(exc) else None
 
 
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""`OSError` numbers of a write that found no room (no space, quota, file size limit)."""
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+STORAGE_FULL = (
+    "The server's disk is full, so nothing could be saved. Try again once space has been freed."
+)
+STORAGE_RETRY_AFTER = 60
+
+
+def is_storage_full(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what caused it) is a write that found no room on the disk.
+
+    SQLite's "database or disk is full", PostgreSQL's `disk_full` (SQLSTATE 53100), or an
+    `OSError` ENOSPC/EDQUOT/EFBIG from any file write. Not a bug in Hippo and not an outage of the
+    database: an operator's problem that clears once space is freed. It is checked before
+    `is_database_outage`, since SQLite reports it as an `OperationalError`.
+    """
+    seen: set[int] = set()
+    current = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in FULL_ERRNOS:
+            return True
+        if getattr(current, "sqlite_errorcode", None) == SQLITE_FULL:
+            return True
+        if getattr(current, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        if "database or disk is full" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def storage_full() -> ApiError:
+    """Return a 503 `storage_full` error with `Retry-After`."""
+    return ApiError(503, "storage_full", STORAGE_FULL, retry_after=STORAGE_RETRY_AFTER)
+
+
+def _storage_error(exc: Exception) -> ApiError | None:
+    """A write found the disk full: a 503 (nothing was saved), logged for the operator."""
+    if not is_storage_full(exc):
+        return None
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    logger.error("the disk is full (%s: %s)", type(exc).__name__, first_line)
+    return storage_full()
+
+
 def _translated(exc: Exception) -> ApiError | None:
     """The first answer of the registered translators (None when none knows `exc`)."""
-    for translator in (*_translators, _mnist_error, _database_error):
+    for translator in (*_translators, _mnist_error, _storage_error, _database_error):
         error = translator(exc)
         if error is not None:
             return error
@@ -254,5 +306,6 @@ HTTP_STATUS_CODES: dict[str, int] = {
     "hub_unreachable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "busy": status.HTTP_503_SERVICE_UNAVAILABLE,
     "database_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "storage_full": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 """Every error code of the API and its HTTP status (documented in the schema and docs/API.md)."""

@@ -41,6 +41,7 @@ from registry.errors import (
 )
 from registry.hub_http import current_operation, describe_failure, hub_operation
 from registry.stores.base import FileContent, Snapshot, StoredFile
+from registry.stores.local import NO_ROOM
 
 T = TypeVar("T")
 
@@ -250,6 +251,12 @@ class HubStore:
                 error = StoreError(f"the Hub answered HTTP {status} while {action}: {detail}")
         except (httpx2.TransportError, OfflineModeIsEnabled) as exc:
             error = self._unreachable(action, exc)
+        except OSError as exc:
+            if exc.errno not in NO_ROOM:
+                raise
+            # Writing the download cache failed (a full disk): say so, in one sentence.
+            where = self.cache_dir or "the Hugging Face cache (HF_HOME)"
+            error = StoreError(f"cannot write to {where} while {action}: {exc.strerror or exc}")
         raise error from None
 
     def _unreachable(self, action: str, exc: BaseException | None) -> StoreUnreachable:

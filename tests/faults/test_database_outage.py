@@ -15,6 +15,7 @@ default pass covers it.
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -156,6 +157,20 @@ def test_outages_map_to_503_and_other_database_errors_do_not(settings: Settings)
         assert "x" not in error.message  # the driver's text (hosts, users) is not echoed
     for exc in (IntegrityError("dup"), DataError("nul"), ProgrammingError("sql")):
         assert to_api_error(exc) is None
+
+
+def test_a_full_disk_is_storage_full_not_an_outage() -> None:
+    # SQLite says "disk is full" as an OperationalError: it must not read as an outage (which
+    # would tell the client the database is down, when it is the disk that needs freeing).
+    for exc in (
+        OperationalError("database or disk is full"),
+        OSError(errno.ENOSPC, "No space left on device"),
+        OSError(errno.EDQUOT, "Disk quota exceeded"),
+    ):
+        error = to_api_error(exc)
+        assert error is not None
+        assert (error.status_code, error.code, error.retry_after) == (503, "storage_full", 60)
+    assert to_api_error(OSError(errno.EACCES, "Permission denied")) is None
 
 
 # --- real processes ---------------------------------------------------------------------------
