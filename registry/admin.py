@@ -4,9 +4,9 @@ Mirrored fields are read-only; `display_name`, `description`, `enabled` and `is_
 editable, and setting `is_default` goes through `make_default` (validation included), so
 the admin can never make a broken or disabled model the default.
 
-A request whose query (a list filter, the search, a preserved filter) or action selection holds
-a NUL character is answered 400: PostgreSQL refuses NUL in text, so such a filter would reach
-the database and fail there as a 500.
+A list request whose query (a list filter, the search) or action selection holds a NUL character
+is answered 400: PostgreSQL refuses NUL in text, so such a filter would reach the database and
+fail there as a 500. (The other views never query with their query string.)
 """
 
 from __future__ import annotations
@@ -378,24 +378,6 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.sync_from_hub(request)
             return HttpResponseRedirect(request.get_full_path())
         return super().changelist_view(request, extra_context)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        """Refuse NUL in the preserved filters (`_changelist_filters`) as the list does."""
-        refuse_nul(request)
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def history_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        """Refuse NUL in the query as the list does."""
-        refuse_nul(request)
-        return super().history_view(request, object_id, extra_context)
 
     # --- extra views ---
 
