@@ -140,11 +140,15 @@ def read_stored_metadata(store: ModelStore, name: str, revision: str) -> ModelMe
         return None
 
 
-def recorded_checksums(store: ModelStore, snapshot: Snapshot) -> dict[str, str]:
+def recorded_checksums(
+    store: ModelStore, snapshot: Snapshot, notes: list[str] | None = None
+) -> dict[str, str]:
     """The `{file: sha256}` the model card at `snapshot` recorded at push time ({} without one).
 
-    A card that cannot be read (not UTF-8, no Hippo front matter: a damaged download) is removed
-    from the cache, so the next read fetches it again instead of trusting the same bytes forever.
+    A card that cannot be read (not UTF-8, no Hippo front matter, front matter that is not YAML: a
+    damaged download, or someone else's text) only loses its checksums — the store's own record is
+    still checked — and is removed from the cache, so the next read fetches it again instead of
+    trusting the same bytes forever; `notes` (a sync's report) says so.
     """
     if CARD_FILENAME not in snapshot.files:
         return {}
@@ -156,6 +160,11 @@ def recorded_checksums(store: ModelStore, snapshot: Snapshot) -> dict[str, str]:
     checksums = read_card_checksums(text)
     if checksums is None:
         store.discard(CARD_FILENAME, snapshot.revision)
+        if notes is not None:
+            notes.append(
+                f"{CARD_FILENAME}'s front matter cannot be read: the checksums it records are "
+                "not used"
+            )
         logger.warning(
             "%s at revision %s of %s records no checksums or cannot be read: not kept in the cache",
             CARD_FILENAME,

@@ -133,7 +133,7 @@ def read_card_checksums(text: str) -> dict[str, str] | None:
         return None
     try:
         section = RepoCard(text).data.get(CHECKSUMS_KEY)
-    except (ValueError, yaml.YAMLError):  # front matter that is not a YAML mapping
+    except (ValueError, TypeError, yaml.YAMLError):  # front matter that is not a YAML mapping
         return None
     values = section.get("sha256") if isinstance(section, dict) else None
     if not isinstance(values, dict):

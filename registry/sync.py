@@ -6,6 +6,13 @@ and run over the probe batch (`registry.integrity`). A model whose new files fai
 good record: the row's revision and checksum are not touched, so it is never "updated" to damaged
 files; it stays served when its recorded revision still verifies, and is marked broken otherwise.
 All store I/O runs inside one `hub_operation`, so a sync has one overall deadline.
+
+What the store says is data, not trust: a listing entry the store could not describe, a name the
+registry cannot hold (`registry.names`, the rule `push_model` uses) and a model card whose front
+matter cannot be read are skipped with a reason in the report (a skipped model's row, if any, is
+left as it was); metadata with text the database cannot store marks the model broken. Every line
+of the report is escaped (`registry.safe_text.printable`), so a name holding a newline or a bidi
+override cannot forge a line of the log or of the command's output.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from registry.layout import (
 from registry.loading import load_network
 from registry.models import RegisteredModel, Status
 from registry.names import check_model_name
+from registry.safe_text import printable
 from registry.stores import HubStore, ModelStore, Snapshot, get_store
 
 logger = logging.getLogger(__name__)
@@ -61,6 +69,9 @@ class SyncReport:
         notes: Other remarks (e.g. an unknown `DEFAULT_MODEL`).
         uncached: Models whose files at their revision could not be fetched into the local cache
             during the sync (name -> why): serving them needs the store until a download succeeds.
+        skipped: What the store lists but the sync could not read, with why (model name, or
+            file name when the file belongs to no model). A skipped model's row is untouched.
+        read: How many models of the store were read (verified or found broken).
     """
 
     store: str
@@ -76,6 +87,13 @@ class SyncReport:
     default_changed: bool = False
     notes: list[str] = field(default_factory=list)
     uncached: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    read: int = 0
+
+    @property
+    def nothing_read(self) -> bool:
+        """Whether the store listed models but none of them could be read."""
+        return bool(self.skipped) and self.read == 0
 
     @property
     def changed(self) -> bool:
@@ -90,7 +108,10 @@ class SyncReport:
         )
 
     def lines(self) -> list[str]:
-        """A human-readable account, one line per fact."""
+        """A human-readable account, one line per fact (each escaped: see the module docstring)."""
+        return [printable(line) for line in self._lines()]
+
+    def _lines(self) -> list[str]:
         head = self.revision[:12] if self.revision else "empty"
         lines = [f"Synced {self.store} at revision {head}."]
         lines += [f"  added: {name}" for name in self.added]
@@ -99,6 +120,7 @@ class SyncReport:
         lines += [f"  kept last good revision: {name} ({why})" for name, why in self.kept.items()]
         lines += [f"  marked unavailable: {name}" for name in self.unavailable]
         lines += [f"  not cached: {name} ({why})" for name, why in self.uncached.items()]
+        lines += [f"  skipped: {name} ({why})" for name, why in self.skipped.items()]
         if self.default_changed:
             lines.append(f"  default: {self.default}")
         lines += [f"  note: {note}" for note in self.notes]
@@ -119,25 +141,78 @@ class _Seen:
     problem: str = ""
 
 
-def _mirrorable_names(snapshot: Snapshot, notes: list[str]) -> list[str]:
-    """The models of `snapshot` whose names the registry can hold; the others go to `notes`.
+def _mirrorable_names(snapshot: Snapshot, skipped: dict[str, str]) -> list[str]:
+    """The models of `snapshot` whose names the registry can hold; the others go to `skipped`.
 
-    Another tool may have written a file the registry cannot name (too long, other characters):
-    it is left out (and said so), rather than failing the whole sync at the row insert.
+    Another tool (or a hostile Hub) may list a file the registry cannot name (too long, a
+    newline, HTML, a bidi override): it is left out with the rule's reason, rather than failing
+    the whole sync at the row insert. Listing entries the store could not read are skipped too,
+    under their model's name when they are one of its files.
     """
+    for path, why in snapshot.skipped.items():
+        stem = next(
+            (
+                path.removesuffix(suffix)
+                for suffix in (WEIGHTS_SUFFIX, METADATA_SUFFIX)
+                if path.endswith(suffix) and "/" not in path
+            ),
+            None,
+        )
+        if stem is None:
+            skipped[path] = f"the listing's entry cannot be read: {why}"
+        else:
+            skipped[stem] = f"the listing's entry for {path} cannot be read: {why}"
     names = []
     for name in model_names(snapshot):
+        if name in skipped:
+            continue
         try:
             names.append(check_model_name(name))
         except InvalidModelName as exc:
-            notes.append(f"not mirrored: {exc.message}")
+            skipped[name] = f"not a valid model name: {exc.message}"
     return names
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether `value` holds text a database column cannot store (NUL, a lone surrogate)."""
+    if isinstance(value, str):
+        return "\x00" in value or (not value.isascii() and _has_surrogate(value))
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_unstorable(item) for item in value)
+    return False
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _known_bytes(
+    entry: RegisteredModel | None, store: ModelStore, metadata_path: Path
+) -> str | None:
+    """The row's recorded metadata SHA-256 when the unrecorded download has exactly those bytes.
+
+    A new revision whose card records no checksum (a card damaged or rewritten by someone else)
+    must not turn a verified model into an unverified one when its metadata did not change: bytes
+    that hash to what the registry verified before are those verified bytes.
+    """
+    if entry is None or not entry.metadata_sha256:
+        return None
+    if (entry.store, entry.repo) != (store.kind, store.repo):
+        return None
+    return entry.metadata_sha256 if sha256_file(metadata_path) == entry.metadata_sha256 else None
 
 
 def _read_models(
     store: ModelStore,
     snapshot: Snapshot,
     notes: list[str],
+    skipped: dict[str, str],
     existing: dict[str, RegisteredModel],
 ) -> list[_Seen]:
     """Fetch metadata and weights of every model at `snapshot` (all I/O before the transaction).
@@ -149,7 +224,7 @@ def _read_models(
     or an older push), a row registered at this very revision keeps the one it recorded: a bad
     download of the card must not turn a verified model into an unverified one.
     """
-    carded = recorded_checksums(store, snapshot)
+    carded = recorded_checksums(store, snapshot, notes)
     for entry in existing.values():
         if (
             entry.revision == snapshot.revision
@@ -159,20 +234,31 @@ def _read_models(
             carded.setdefault(entry.metadata_filename, entry.metadata_sha256)
     seen: list[_Seen] = []
     unverified: list[str] = []
-    for name in _mirrorable_names(snapshot, notes):
+    for name in _mirrorable_names(snapshot, skipped):
         weights_name = name + WEIGHTS_SUFFIX
         info = snapshot.files[weights_name]
         problem = ""
         metadata: ModelMetadata | None = None
         metadata_sha256 = metadata_reference(snapshot, carded, name)
-        if metadata_sha256 is None:
-            unverified.append(name)
-            note_unverified_metadata(name, snapshot.revision)
         try:
             metadata_path = fetch_verified(
                 store, name + METADATA_SUFFIX, snapshot.revision, metadata_sha256
             )
+            if metadata_sha256 is None:
+                metadata_sha256 = _known_bytes(existing.get(name), store, metadata_path)
+            if metadata_sha256 is None:
+                unverified.append(name)
+                note_unverified_metadata(name, snapshot.revision)
             metadata = read_metadata(metadata_path)
+            if _unstorable(
+                [metadata.description, metadata.created_at, metadata.metrics, metadata.training]
+            ):
+                # PostgreSQL refuses such text: the row insert would fail the whole sync.
+                problem = (
+                    f"{name}{METADATA_SUFFIX} is invalid: it holds a NUL character or a lone "
+                    "surrogate, which the registry cannot store"
+                )
+                metadata = None
         except FilesRejected as rejected:
             problem = rejected.reason(name + METADATA_SUFFIX, snapshot.revision)
         except ModelFileError as exc:
@@ -356,13 +442,21 @@ def sync_models(store: ModelStore | None = None, *, deadline: float | None = Non
             )
         notes: list[str] = []
         existing = {entry.name: entry for entry in RegisteredModel.objects.all()}
-        seen = _read_models(store, snapshot, notes, existing) if snapshot is not None else []
+        skipped: dict[str, str] = {}
+        seen = (
+            _read_models(store, snapshot, notes, skipped, existing) if snapshot is not None else []
+        )
         revision = snapshot.revision if snapshot is not None else None
         # Files are validated before the transaction, so the database is never locked during I/O.
         plans = [_plan(store, model, existing.get(model.name), revision) for model in seen]
         uncached = _cache_pinned(store, plans, revision)
     report = SyncReport(
-        store=f"{store.kind} {store.repo}", revision=revision, notes=notes, uncached=uncached
+        store=f"{store.kind} {store.repo}",
+        revision=revision,
+        notes=notes,
+        uncached=uncached,
+        skipped=skipped,
+        read=len(seen),
     )
     _apply(store, report, plans, existing, seen)
     default = RegisteredModel.objects.filter(is_default=True).first()
@@ -410,7 +504,8 @@ def _apply(
             entry.synced_at = now
             entry.save()
 
-        present = {model.name for model in seen}
+        # A skipped model is still in the store, only unreadable: its row stays as it was.
+        present = {model.name for model in seen} | set(report.skipped)
         for name, entry in existing.items():
             if name in present or entry.status == Status.UNAVAILABLE:
                 continue
