@@ -54,6 +54,17 @@ def envelope_problem(outcome: Outcome, names_a_field: bool = True) -> str | None
     return None
 
 
+def _json_problem(case: Case, outcome: Outcome) -> str | None:
+    """A 2xx answer of the API that is not JSON (None otherwise: pages may be anything)."""
+    if case.kind == "page" or not outcome.body:
+        return None
+    try:
+        json.loads(outcome.body)
+    except ValueError:
+        return f"{outcome.status} is not JSON: {outcome.body[:200]!r}"
+    return None
+
+
 def problem(case: Case, outcome: Outcome) -> str | None:
     """What is wrong with the answer to `case` (None when nothing is)."""
     if outcome.error == "timeout":
@@ -69,7 +80,9 @@ def problem(case: Case, outcome: Outcome) -> str | None:
     if outcome.error:
         return f"incomplete answer ({outcome.error})"
     answered_body = not case.request.startswith(b"HEAD ") and outcome.status not in (204, 304)
-    if case.kind == "page" or outcome.status < 400 or not answered_body:
+    if case.kind == "page" or not answered_body or outcome.status < 300:
+        return _json_problem(case, outcome) if answered_body else None
+    if outcome.status < 400:
         return None
     found = envelope_problem(outcome, names_a_field=case.kind == "api")
     return f"{outcome.status}: {found}: {outcome.body[:300]!r}" if found else None

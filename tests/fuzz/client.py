@@ -81,19 +81,30 @@ class _Reader:
         return data
 
 
-def _read_answer(reader: _Reader, outcome: Outcome, head_only: bool) -> None:
+def _read_head(reader: _Reader, outcome: Outcome) -> bool:
+    """Read a status line and headers into `outcome`; False when the server closed first."""
     head = reader.until(b"\r\n\r\n")
     if head is None:
         outcome.error = "closed" if not reader.buffer else "truncated head"
-        return
+        return False
     lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ", 2)
-    outcome.status = int(parts[1])
+    outcome.status = int(lines[0].split(" ", 2)[1])
+    outcome.headers = {}
     for line in lines[1:]:
         if ":" in line:
             name, value = line.split(":", 1)
             outcome.headers[name.strip().lower()] = value.strip()
-    if head_only or outcome.status in (204, 304) or 100 <= outcome.status < 200:
+    return True
+
+
+def _read_answer(reader: _Reader, outcome: Outcome, head_only: bool) -> None:
+    if not _read_head(reader, outcome):
+        return
+    while outcome.status is not None and 100 <= outcome.status < 200 and outcome.status != 101:
+        # `100 Continue` (the client sent `Expect: 100-continue`): the answer follows.
+        if not _read_head(reader, outcome):
+            return
+    if head_only or outcome.status in (101, 204, 304):
         return
     if outcome.headers.get("transfer-encoding", "").lower() == "chunked":
         body = b""
