@@ -10,6 +10,7 @@ machine: ~4,300 requests in ~20 s.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -18,19 +19,32 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from django.conf import settings
 
+from mnist_samples import services
 from tests.api.helpers import digit_pixels
 from tests.fuzz.checks import problem
 from tests.fuzz.client import DEADLINE, Outcome, send
 from tests.fuzz.corpus import Case, build_corpus
-from tests.serving.helpers import TIMEOUT, gunicorn, make_project
+from tests.serving.helpers import TIMEOUT, Project, gunicorn, make_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite, pytest.mark.mnist]
 
 CLIENTS = 2
 """Client threads: one request in flight per worker, so no large image waits for a decoding
 slot (a 503 `busy` is an answer to load, not to the request)."""
+
+
+def mnist_for(project: Project) -> dict[str, str]:
+    """The environment giving the server this session's MNIST.
+
+    `HIPPO_MNIST_DIR` when it is set; otherwise MNIST is only in this checkout's cache, which a
+    server finds under its own data directory: a copy is put there.
+    """
+    source = services.source_dir()
+    if source is not None:
+        return {"HIPPO_MNIST_DIR": str(source)}
+    shutil.copytree(services.cache_dir(), project.data_dir / "mnist", dirs_exist_ok=True)
+    return {}
 
 
 def report(corpus: list[Case], outcomes: list[Outcome]) -> str:
@@ -50,7 +64,7 @@ def test_the_fuzz_corpus_gets_no_server_error_and_no_hang(tmp_path: Path) -> Non
     project = make_project(tmp_path / "project")
     corpus = build_corpus(project.models[0])
     assert len(corpus) >= 2000
-    with gunicorn(project, workers=2, HIPPO_MNIST_DIR=str(settings.HIPPO_MNIST_DIR)) as server:
+    with gunicorn(project, workers=2, **mnist_for(project)) as server:
         address = urlsplit(server.url)
         host, port = address.hostname or "127.0.0.1", address.port or 80
         started = time.monotonic()
