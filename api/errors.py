@@ -17,7 +17,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -231,6 +236,22 @@ def _parse_error(detail: str) -> ApiError:
     return ApiError(400, "malformed_json", f"The request body is not valid JSON: {detail}")
 
 
+def too_many_parts(exc: TooManyFieldsSent | TooManyFilesSent, query: str = "") -> ApiError:
+    """More query parameters, form fields or files than Django reads: a 400 naming which.
+
+    Django raises these while parsing the query string or a form, as a `SuspiciousOperation` its
+    400 page answers without saying which part of the request was at fault. `query` is the
+    request's query string: when it holds more parameters than the limit, it is the culprit.
+    """
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return invalid_input({"body": [f"the form holds more than {limit} files"]})
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if limit is not None and len(query.split("&")) > limit:
+        return invalid_input({"query": [f"the query string holds more than {limit} parameters"]})
+    return invalid_input({"body": [f"the form holds more than {limit} fields"]})
+
+
 def to_api_error(exc: Exception) -> ApiError | None:
     """Translate any exception the API knows about into an `ApiError` (None for the others)."""
     mapped: ApiError | None
@@ -242,6 +263,8 @@ def to_api_error(exc: Exception) -> ApiError | None:
         mapped = _parse_error(str(exc.detail))
     elif isinstance(exc, exceptions.UnsupportedMediaType):
         mapped = ApiError(415, "unsupported_media_type", str(exc.detail))
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        mapped = too_many_parts(exc)
     elif isinstance(exc, RequestDataTooBig):
         mapped = payload_too_large("The request body is larger than the server accepts.")
     elif isinstance(exc, exceptions.Throttled):
@@ -270,7 +293,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     # and those classes (api.parsers) import this module.
     from rest_framework.views import set_rollback
 
-    error = to_api_error(exc)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        request = context.get("request")
+        query = request.META.get("QUERY_STRING", "") if request is not None else ""
+        error: ApiError | None = too_many_parts(exc, query)
+    else:
+        error = to_api_error(exc)
     if error is None:
         return None
     headers: dict[str, str] = {}
