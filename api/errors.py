@@ -329,6 +329,7 @@ HTTP_STATUS_CODES: dict[str, int] = {
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "unsupported_media_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+    "too_many_images": status.HTTP_429_TOO_MANY_REQUESTS,
     "mnist_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "model_downloading": status.HTTP_503_SERVICE_UNAVAILABLE,
     "hub_unreachable": status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -30,6 +30,11 @@ _BUSY = (
     "1048576 pixels."
 )
 
+_TOO_MANY = (
+    "This client already has 1 large image(s) being decoded; send large images one after "
+    "another, or images of at most 1048576 pixels."
+)
+
 _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
     "invalid_input": (
         "Invalid input. pixels: expected 784 numbers, got 783",
@@ -57,6 +62,7 @@ _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
     ),
     "database_unavailable": (DATABASE_UNAVAILABLE, {}),
     "busy": (_BUSY, {"image": [_BUSY]}),
+    "too_many_images": (_TOO_MANY, {"image": [_TOO_MANY]}),
     "throttled": ("Request was throttled. Expected available in 1 second.", {}),
     "not_found": ("Not found.", {}),
     "method_not_allowed": ('Method "GET" not allowed.', {}),

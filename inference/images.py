@@ -202,11 +202,13 @@ def _busy(field: str, message: str) -> ApiError:
 
 
 def _client_busy(field: str, limit: int) -> ApiError:
-    return _busy(
-        field,
+    # 429, not 503: the server has room, this client has used its share (the other clients'
+    # large images are still decoded).
+    message = (
         f"This client already has {limit} large image(s) being decoded; send large images one "
-        f"after another, or images of at most {LARGE_IMAGE_PIXELS} pixels.",
+        f"after another, or images of at most {LARGE_IMAGE_PIXELS} pixels."
     )
+    return ApiError(429, "too_many_images", message, {field: [message]}, retry_after=1)
 
 
 def _per_client_limit() -> int:

@@ -130,7 +130,9 @@ predict_image = extend_schema(
     },
     responses={
         200: ImagePredictResponseSerializer,
-        **error_responses(*BODY_ERRORS, "malformed_multipart", "busy", *MODEL_ERRORS),
+        **error_responses(
+            *BODY_ERRORS, "malformed_multipart", "busy", "too_many_images", *MODEL_ERRORS
+        ),
     },
     examples=[
         # The first example is what Swagger UI's try-it-out sends: the default model.

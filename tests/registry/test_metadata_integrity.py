@@ -150,10 +150,13 @@ def test_a_model_pushed_without_a_metadata_checksum_keeps_working(
     legacy = CardEntry("tiny-a", [784, 16, 10], "relu", "softmax", sha256=pushed.sha256)
     files[CARD_FILENAME] = render_model_card(REPO_ID, [legacy]).encode()
     hub_env.hub.new_commit(repo, files)
+    # A row from before metadata checksums existed (with one, bytes it verified before would
+    # stay verified: test_an_unreadable_card_keeps_verified_bytes_verified).
+    RegisteredModel.objects.filter(name="tiny-a").update(metadata_sha256="")
 
     report = services.sync_models()
 
-    assert report.updated == ["tiny-a"], report.lines()
+    assert report.unchanged == ["tiny-a"], report.lines()
     assert any("metadata not verified" in note and "tiny-a" in note for note in report.notes)
     row = RegisteredModel.objects.get(name="tiny-a")
     assert (row.status, row.metadata_sha256) == (Status.AVAILABLE, "")
@@ -162,5 +165,29 @@ def test_a_model_pushed_without_a_metadata_checksum_keeps_working(
             reset_network_cache()
             status, body = predict(client, "tiny-a")
             assert status == 200, body
-    warnings = [r for r in caplog.records if "no recorded SHA-256" in r.getMessage()]
-    assert len(warnings) <= 1  # logged once per process (the sync may have logged it already)
+    warnings = [r.getMessage() for r in caplog.records if "no recorded SHA-256" in r.getMessage()]
+    # Logged once per process and revision (the sync may have logged the new head's already).
+    assert len(warnings) == len(set(warnings)) <= 2, warnings
+
+
+def test_an_unreadable_card_keeps_verified_bytes_verified(
+    hub_env: StoreEnv, make_model: MakeModel
+) -> None:
+    # A later commit whose card records no metadata checksum (an older Hippo's card, or someone
+    # else's) must not turn a verified model into an unverified one while its metadata is the
+    # very bytes verified before; changed bytes would get no such pass.
+    assert hub_env.hub is not None
+    pushed = services.push_model(make_model("tiny-a"))
+    verified = RegisteredModel.objects.get(name="tiny-a").metadata_sha256
+    assert verified
+    repo = hub_env.hub.repos[REPO_ID]
+    files = dict(repo.commits[repo.head])
+    legacy = CardEntry("tiny-a", [784, 16, 10], "relu", "softmax", sha256=pushed.sha256)
+    files[CARD_FILENAME] = render_model_card(REPO_ID, [legacy]).encode()
+    hub_env.hub.new_commit(repo, files)
+
+    report = services.sync_models()
+
+    assert not any("metadata not verified" in note for note in report.notes), report.lines()
+    row = RegisteredModel.objects.get(name="tiny-a")
+    assert (row.status, row.metadata_sha256) == (Status.AVAILABLE, verified)
