@@ -44,7 +44,7 @@ from inference.response_serializers import (
     ReadinessResponseSerializer,
 )
 
-MODEL_ERRORS = ("model_not_found", "no_default_model", "model_unavailable")
+MODEL_ERRORS = ("model_not_found", "no_default_model", "model_unavailable", "database_unavailable")
 """The errors of every operation that names a model (or uses the default)."""
 
 MODEL_PATH_PARAMETER = OpenApiParameter(
@@ -130,7 +130,7 @@ predict_image = extend_schema(
     },
     responses={
         200: ImagePredictResponseSerializer,
-        **error_responses(*BODY_ERRORS, "malformed_multipart", *MODEL_ERRORS),
+        **error_responses(*BODY_ERRORS, "malformed_multipart", "busy", *MODEL_ERRORS),
     },
     examples=[
         # The first example is what Swagger UI's try-it-out sends: the default model.
@@ -263,7 +263,7 @@ activations = extend_schema(
 models_list = extend_schema(
     operation_id="models_list",
     summary="The enabled models and the default",
-    responses={200: ModelListResponseSerializer, **error_responses()},
+    responses={200: ModelListResponseSerializer, **error_responses("database_unavailable")},
     examples=[example("Models", {"models": [EXAMPLE_SUMMARY], "default": EXAMPLE_MODEL})],
 )
 
@@ -272,7 +272,10 @@ models_retrieve = extend_schema(
     operation_id="models_retrieve",
     summary="One model with its metrics and training history",
     parameters=[MODEL_PATH_PARAMETER],
-    responses={200: ModelDetailResponseSerializer, **error_responses("model_not_found")},
+    responses={
+        200: ModelDetailResponseSerializer,
+        **error_responses("model_not_found", "database_unavailable"),
+    },
     examples=[
         example(
             "A model",

@@ -101,9 +101,12 @@ def predict_batch(batch: npt.NDArray[np.float32], model: str | None = None) -> d
     }
 
 
-def image_to_pixels(data: bytes) -> npt.NDArray[np.float32]:
-    """Decode an image and normalise it the way MNIST was made: 784 float32 pixels in 0..1."""
-    gray = decode_image(data)
+def image_to_pixels(data: bytes, client: str | None = None) -> npt.NDArray[np.float32]:
+    """Decode an image and normalise it the way MNIST was made: 784 float32 pixels in 0..1.
+
+    `client` (the client's address) bounds the large images decoded at once per client.
+    """
+    gray = decode_image(data, client=client)
     try:
         pixels = normalize_digit(gray)
     except ValueError as exc:  # a blank image: nothing to recognise
@@ -111,10 +114,15 @@ def image_to_pixels(data: bytes) -> npt.NDArray[np.float32]:
     return np.asarray(pixels, dtype=np.float32).reshape(-1)
 
 
-def predict_image(data: bytes, model: str | None = None) -> dict[str, Any]:
-    """Predict the digit drawn in a PNG/JPEG image; also return the 784 pixels the network saw."""
+def predict_image(
+    data: bytes, model: str | None = None, client: str | None = None
+) -> dict[str, Any]:
+    """Predict the digit drawn in a PNG/JPEG image; also return the 784 pixels the network saw.
+
+    `client` (the client's address) bounds the large images decoded at once per client.
+    """
     name, network = resolve_network(model or None)  # an unknown model is reported first
-    pixels = image_to_pixels(data)
+    pixels = image_to_pixels(data, client)
     result = network.predict(pixels.reshape(1, -1))
     _require_finite(name, result.probabilities, "the output")
     return {
