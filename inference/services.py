@@ -18,10 +18,12 @@ from api.errors import invalid_input, to_api_error
 from api.values import pixels_json
 from inference.errors import model_output_invalid
 from inference.images import decode_image
+from inference.recurrent import add_recurrent_activations, recurrent_layer_weights
 from inference.resolver import network_for, resolve_network
 from inference.row_cache import RowCache
 from mnist_samples.services import mnist_status
 from nn_core.constants import IMAGE_SIDE, INPUT_SIZE
+from nn_core.layers import Recurrent
 from nn_core.preprocessing import normalize_digit
 from registry import services as registry
 from registry.downloads import hub_state
@@ -165,12 +167,17 @@ def activations(pixels: npt.NDArray[np.float32], model: str | None = None) -> di
         }
         for layer in layers
     ]
+    # Recurrent layers' steps and gates, and the prediction after each row ({} for other models).
+    steps = add_recurrent_activations(
+        network, pixels, details, lambda values, what: _require_finite(name, values, what)
+    )
     output = np.asarray(layers[-1].values, dtype=np.float64).ravel()
     return {
         **_prediction(output),
         "model": name,
         "layers": [detail["values"] for detail in details],
         "layer_details": details,
+        **steps,
     }
 
 
@@ -189,6 +196,8 @@ def layer_weights(name: str, layer: int, neuron: int | None = None) -> dict[str,
     if layer >= len(layers):
         raise invalid_input({"layer": [f"this model has layers 0..{len(layers) - 1}; got {layer}"]})
     found = layers[layer]
+    if isinstance(found, Recurrent):  # W, U and b per gate (inference.recurrent)
+        return recurrent_layer_weights(model, layer, found, neuron)
     raw, raw_biases = found.params
     biases = np.asarray(raw_biases, dtype=np.float64).ravel()
     weights = np.asarray(raw, dtype=np.float64).reshape(len(biases), -1)
