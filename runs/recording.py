@@ -9,12 +9,13 @@ epoch's metrics are in the database as soon as the epoch is.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from runs.models import RunMetric, RunStatus, Source, TrainingRun
 from training.artifacts import ModelFiles
 from training.config import TrainingConfig
 from training.run import NothingToSave, Progress, StopTraining, TrainingResult
+
+logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 5.0
 """The longest buffered beat rows wait before they are written (epoch rows never wait)."""
@@ -241,12 +244,22 @@ def start_cli_run(config: TrainingConfig, source: str) -> RunRecorder:
     return RunRecorder(run, examples_per_epoch(config, len(get_splits().train.labels)))
 
 
+def observe_cli_run(config: TrainingConfig, source: str) -> RunRecorder | None:
+    """:func:`start_cli_run`, or None when the database cannot take the run (not migrated)."""
+    try:
+        return start_cli_run(config, source)
+    except DatabaseError as exc:
+        logger.warning("this run is not recorded: %s", exc)
+        return None
+
+
 __all__ = [
     "EPOCH_METRICS",
     "FLUSH_SECONDS",
     "LeaseLost",
     "RunRecorder",
     "examples_per_epoch",
+    "observe_cli_run",
     "start_cli_run",
     "status_of",
     "stop_status",

@@ -42,8 +42,9 @@ class RunObserver(Protocol):
         ...
 
 
-ObserverFactory = Callable[[TrainingConfig, str], RunObserver]
-"""Makes the observer of a run started from ``source`` (``"cli"``) with a configuration."""
+ObserverFactory = Callable[[TrainingConfig, str], RunObserver | None]
+"""Makes the observer of a run started from ``source`` (``"cli"``) with a configuration; None
+when it cannot record (no database, say): the run goes on unrecorded."""
 
 _factories: list[ObserverFactory] = []
 
@@ -55,7 +56,7 @@ def register_observer_factory(factory: ObserverFactory) -> None:
 
 
 def observer_for(config: TrainingConfig, source: str) -> RunObserver | None:
-    """The observer of a new run, or None when no app records runs."""
+    """The observer of a new run, or None when no app records runs (or it cannot)."""
     return _factories[-1](config, source) if _factories else None
 
 
