@@ -205,6 +205,9 @@ HIPPO_RUNS_DIR = Path(env_str("HIPPO_RUNS_DIR") or DATA_DIR / "runs").resolve()
 # A running run's worker renews its lease every beat; a lease older than this means the worker
 # is gone (`sweep_runs` then marks the run interrupted).
 HIPPO_RUN_LEASE_SECONDS = env_int("HIPPO_RUN_LEASE_SECONDS", 30)
+# BLAS threads of a worker's training (evaluation included): one, as `train_mnist` trains, so that
+# a worker uses one core and serving keeps the others.
+HIPPO_RUN_BLAS_THREADS = env_int("HIPPO_RUN_BLAS_THREADS", 1)
 # Django's task framework: tasks are rows of the database, run by `manage.py db_worker`.
 TASKS = {
     "default": {

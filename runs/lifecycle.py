@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from runs.models import RunStatus, TrainingRun
@@ -63,3 +63,21 @@ def end(run: TrainingRun, status: RunStatus, **fields: Any) -> bool:
     for name, value in fields.items():
         setattr(run, name, value)
     return updated == 1
+
+
+def sweep_lapsed_runs() -> list[int]:
+    """Mark interrupted every running run whose lease lapsed (its process is gone); their ids."""
+    now = timezone.now()
+    lapsed = TrainingRun.objects.filter(status=RunStatus.RUNNING).filter(
+        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)
+    )
+    ids = list(lapsed.values_list("pk", flat=True))
+    if ids:
+        TrainingRun.objects.filter(pk__in=ids, status=RunStatus.RUNNING).filter(
+            Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True)
+        ).update(
+            status=RunStatus.INTERRUPTED,
+            finished_at=now,
+            error="its worker stopped renewing the lease (the process or the machine is gone)",
+        )
+    return ids

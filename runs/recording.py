@@ -97,6 +97,14 @@ class RunRecorder:
         self.previous = progress
         if self.clock() - self.last_flush >= self.renew_every:
             self.flush()
+        self.stop_if_asked()
+
+    def stop_if_asked(self) -> None:
+        """Stop the run if the process is shutting down or someone asked to cancel it.
+
+        Raises:
+            StopTraining: ``cancelled``, or the reason ``stop_check`` gave.
+        """
         if self.stop_check is not None and (reason := self.stop_check()):
             raise StopTraining(reason)
         if self.cancel_requested():
@@ -124,6 +132,9 @@ class RunRecorder:
         )
         fields["log_tail"] = run.log_tail
         self.flush(**fields)
+        # Also here, not only at beats: an epoch shorter than a beat has none. Raised here, the
+        # stop comes after the epoch's checkpoint (training.run.run_training).
+        self.stop_if_asked()
 
     def finished(self, result: TrainingResult, files: ModelFiles | None) -> None:
         """Record the result: succeeded, or cancelled / interrupted when it stopped early."""

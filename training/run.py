@@ -202,6 +202,7 @@ def run_training(
     history: list[dict[str, Any]] = []
     best = _Checkpoint()
     stopped_early = False
+    stop_after_epoch: list[StopTraining] = []
     earlier_seconds = 0.0
     if resume is not None:
         network.load_parameters(resume.parameters)
@@ -252,7 +253,12 @@ def run_training(
             best.network = network.copy()
             best.epoch = report.epoch
             best.accuracy = _opt_float(report.validation_accuracy)
-        verdict = on_epoch(report, is_best) if on_epoch is not None else None
+        try:
+            verdict = on_epoch(report, is_best) if on_epoch is not None else None
+        except StopTraining as stop:
+            # Stop after this epoch's checkpoint is written (the loop saves it after on_epoch).
+            stop_after_epoch.append(stop)
+            return False
         if verdict is False:
             stopped_early = True
         return verdict
@@ -292,6 +298,8 @@ def run_training(
             interrupted, stop_reason = True, "interrupted"
         except StopTraining as stop:
             interrupted, stop_reason = True, stop.reason
+        if stop_after_epoch:
+            interrupted, stop_reason = True, stop_after_epoch[0].reason
     train_seconds = earlier_seconds + time.perf_counter() - started
 
     best_network = best.network
