@@ -176,6 +176,8 @@ SPECTACULAR_SETTINGS = {
         "ModelStatusEnum": "inference.response_serializers.MODEL_STATUSES",
         "ReadinessStatusEnum": "inference.response_serializers.READINESS_STATUSES",
         "HealthStatusEnum": "inference.response_serializers.HEALTH_STATUSES",
+        "RunStatusEnum": "runs.models.RunStatus",
+        "RunSourceEnum": "runs.models.Source",
     },
 }
 
