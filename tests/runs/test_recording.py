@@ -63,7 +63,7 @@ def test_a_recorded_run_has_its_curves_status_and_results(mnist_splits: Any) -> 
 
 
 def test_beats_record_seconds_and_throughput(mnist_splits: Any) -> None:
-    config = tiny(epochs=1, limit_train=30000)
+    config = tiny(epochs=2, limit_train=50000)
     recorder = start_cli_run(config, "cli")
     train(recorder, config, mnist_splits)
     seconds = list(
