@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from runs.deletion import RunIsPublished, delete_run
 from runs.models import RunMetric, TrainingRun
+from runs.services import RunStateError, request_cancel, resume_run
 
 EDITABLE_FIELDS = ("tags", "notes", "cancel_requested")
 
@@ -77,6 +78,36 @@ class TrainingRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["architecture", "name", "notes", "machine", "worker_id", "log_tail"]
     date_hierarchy = "created_at"
     inlines = [RunMetricInline]
+    actions = ["cancel_runs", "resume_runs"]
+
+    @admin.action(description="Cancel the selected runs (a running one stops within a second)")
+    def cancel_runs(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        """Cancel through the service; runs that already ended are named."""
+        self._each(request, queryset, request_cancel, "cancelled")
+
+    @admin.action(description="Resume the selected interrupted runs")
+    def resume_runs(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        """Queue interrupted runs again (from their last epoch checkpoint)."""
+        self._each(request, queryset, resume_run, "queued again")
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[TrainingRun],
+        operation: Any,
+        done: str,
+    ) -> None:
+        changed, refused = [], []
+        for run in queryset:
+            try:
+                operation(run)
+                changed.append(str(run.pk))
+            except RunStateError as exc:
+                refused.append(str(exc))
+        if changed:
+            self.message_user(request, f"Runs {done}: {', '.join(changed)}")
+        for message in refused:
+            self.message_user(request, message, level=messages.WARNING)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         """Every field but tags, notes and the cancel request."""

@@ -84,6 +84,9 @@ def execute_run(run_id: int, worker_id: str) -> str:
     if not claim(run_id, worker_id):
         return "not claimed"
     run = TrainingRun.objects.get(pk=run_id)
+    if run.cancel_requested:  # asked for while it waited in the queue (the admin's tick box)
+        end(run, RunStatus.CANCELLED)
+        return str(RunStatus.CANCELLED)
     config = TrainingConfig.from_dict(run.hyperparameters)
     checkpoint_path = run_directory(run.pk) / CHECKPOINT_NAME
     resume = _checkpoint_to_resume(run, checkpoint_path)

@@ -18,15 +18,6 @@ from runs.models import RunMetric, RunStatus, Source, TrainingRun
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client: Client, django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_user(
-        "staff", password=None, is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture(autouse=True)
 def runs_dir(settings: Any, tmp_path: Path) -> Path:
     settings.HIPPO_RUNS_DIR = tmp_path / "runs"
@@ -165,3 +156,20 @@ def test_the_admin_deletes_with_files_but_not_published_runs(
         )
     assert list(TrainingRun.objects.values_list("pk", flat=True)) == [published.pk]
     assert not any(path.exists() for path in paths)
+
+
+def test_the_admin_cancels_and_resumes_through_the_services(staff_client: Client) -> None:
+    queued = make_run(status=RunStatus.QUEUED)
+    done = make_run(status=RunStatus.SUCCEEDED)
+    interrupted = make_run(status=RunStatus.INTERRUPTED)
+    changelist = reverse("admin:runs_trainingrun_changelist")
+    staff_client.post(
+        changelist, {"action": "cancel_runs", "_selected_action": [queued.pk, done.pk]}
+    )
+    queued.refresh_from_db()
+    done.refresh_from_db()
+    assert queued.status == RunStatus.CANCELLED
+    assert done.status == RunStatus.SUCCEEDED
+    staff_client.post(changelist, {"action": "resume_runs", "_selected_action": [interrupted.pk]})
+    interrupted.refresh_from_db()
+    assert interrupted.status == RunStatus.QUEUED

@@ -16,12 +16,6 @@ pytestmark = pytest.mark.django_db
 TINY = {"sizes": [784, 16, 10], "epochs": 1, "limit_train": 2000, "seed": 1}
 
 
-@pytest.fixture
-def staff(client: Client, django_user_model: Any) -> Client:
-    client.force_login(django_user_model.objects.create_user("boss", password=None, is_staff=True))
-    return client
-
-
 def make_run(**values: Any) -> TrainingRun:
     config = Hyperparameters(epochs=1, seed=1)
     values.setdefault("source", "api")
@@ -76,9 +70,9 @@ def test_a_staff_session_needs_the_csrf_token(django_user_model: Any) -> None:
     assert "CSRF" in error_of(response)["message"]
 
 
-def test_staff_queue_a_run(staff: Client, django_capture_on_commit_callbacks: Any) -> None:
+def test_staff_queue_a_run(staff_client: Client, django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(
+        response = staff_client.post(
             "/runs",
             {"hyperparameters": TINY, "tags": ["tiny", "tiny", " a "], "notes": "first"},
             content_type="application/json",
@@ -90,7 +84,7 @@ def test_staff_queue_a_run(staff: Client, django_capture_on_commit_callbacks: An
     assert body["architecture"] == "784-16-10"
     assert body["tags"] == ["tiny", "a"]
     assert run.created_by is not None
-    assert run.created_by.username == "boss"
+    assert run.created_by.username == "staff"
     assert run.hyperparameters == Hyperparameters.from_dict(TINY).to_dict()
     assert DBTaskResult.objects.get().args_kwargs["args"] == [run.pk]
 
@@ -106,9 +100,9 @@ def test_staff_queue_a_run(staff: Client, django_capture_on_commit_callbacks: An
     ],
 )
 def test_invalid_hyperparameters_are_a_400_naming_the_field(
-    staff: Client, hyperparameters: dict[str, Any], field: str, reason: str
+    staff_client: Client, hyperparameters: dict[str, Any], field: str, reason: str
 ) -> None:
-    response = staff.post(
+    response = staff_client.post(
         "/runs", {"hyperparameters": hyperparameters}, content_type="application/json"
     )
     assert response.status_code == 400
@@ -118,8 +112,8 @@ def test_invalid_hyperparameters_are_a_400_naming_the_field(
     assert not TrainingRun.objects.exists()
 
 
-def test_unknown_body_fields_are_refused(staff: Client) -> None:
-    response = staff.post(
+def test_unknown_body_fields_are_refused(staff_client: Client) -> None:
+    response = staff_client.post(
         "/runs", {"hyperparameters": TINY, "epochs": 3}, content_type="application/json"
     )
     assert response.status_code == 400
@@ -168,23 +162,23 @@ def test_metrics_by_name_and_since_step(client: Client) -> None:
     assert len(client.get(f"/runs/{run.pk}/metrics").json()["metrics"]) == 6
 
 
-def test_cancel_and_resume_answer_409_when_the_status_does_not_allow(staff: Client) -> None:
+def test_cancel_and_resume_answer_409_when_the_status_does_not_allow(staff_client: Client) -> None:
     queued = make_run(status=RunStatus.QUEUED)
-    response = staff.post(f"/runs/{queued.pk}/cancel")
+    response = staff_client.post(f"/runs/{queued.pk}/cancel")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    again = staff.post(f"/runs/{queued.pk}/cancel")
+    again = staff_client.post(f"/runs/{queued.pk}/cancel")
     assert again.status_code == 409
     assert error_of(again)["code"] == "run_state_conflict"
-    assert error_of(staff.post(f"/runs/{queued.pk}/resume"))["code"] == "run_state_conflict"
+    assert error_of(staff_client.post(f"/runs/{queued.pk}/resume"))["code"] == "run_state_conflict"
 
     running = make_run(status=RunStatus.RUNNING)
-    assert staff.post(f"/runs/{running.pk}/cancel").json()["cancel_requested"] is True
+    assert staff_client.post(f"/runs/{running.pk}/cancel").json()["cancel_requested"] is True
     running.refresh_from_db()
     assert running.status == RunStatus.RUNNING  # the worker stops it at its next beat
 
     interrupted = make_run(status=RunStatus.INTERRUPTED)
-    response = staff.post(f"/runs/{interrupted.pk}/resume")
+    response = staff_client.post(f"/runs/{interrupted.pk}/resume")
     assert response.status_code == 202
     assert response.json()["status"] == "queued"
 

@@ -135,3 +135,12 @@ def test_cancel_and_resume_follow_the_status() -> None:
         services.request_cancel(run)
     with pytest.raises(services.RunStateError):
         services.resume_run(run)
+
+
+def test_a_run_whose_cancel_was_ticked_while_queued_never_trains() -> None:
+    run = services.create_run(tiny(), user=None)
+    TrainingRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+    assert execute_run(run.pk, "w") == "cancelled"
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED
+    assert not RunMetric.objects.filter(run=run).exists()
