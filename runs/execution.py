@@ -25,7 +25,7 @@ from django.conf import settings
 from mnist_samples.services import get_splits
 from nn_core.training_loop import limit_blas_threads
 from runs.files import run_directory
-from runs.lifecycle import claim, end
+from runs.lifecycle import claim, end, owns
 from runs.models import RunMetric, RunStatus, TrainingRun
 from runs.recording import RunRecorder, examples_per_epoch, status_of
 from training.artifacts import write_model_files
@@ -122,7 +122,9 @@ def execute_run(run_id: int, worker_id: str) -> str:
                 return str(recorder.run.status)
             status = status_of(result)
             files = None
-            if status == RunStatus.SUCCEEDED:
+            # Files only for a run that is still this worker's: after a lapsed lease another
+            # worker may be resuming it into the same folder.
+            if status == RunStatus.SUCCEEDED and owns(run):
                 files = write_model_files(result, run_directory(run.pk), run.name or None)
             recorder.finished(result, files)
             return str(status)

@@ -50,6 +50,13 @@ def claim(run_id: int, worker_id: str) -> bool:
     return claimed == 1
 
 
+def owns(run: TrainingRun) -> bool:
+    """Whether the run is still running under this process's worker id."""
+    return TrainingRun.objects.filter(
+        pk=run.pk, status=RunStatus.RUNNING, worker_id=run.worker_id
+    ).exists()
+
+
 def end(run: TrainingRun, status: RunStatus, **fields: Any) -> bool:
     """Record the end of a running run (fields as given); False if it was no longer running.
 

@@ -39,7 +39,8 @@ class LeaseLost(StopTraining):
     """The run is no longer this process's (the sweeper marked it interrupted): stop at once."""
 
     def __init__(self) -> None:
-        super().__init__("lease lost")
+        # Another worker may be resuming the run from its checkpoint: never overwrite it.
+        super().__init__("lease lost", save_checkpoint=False)
 
 
 class RunRecorder:

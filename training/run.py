@@ -68,11 +68,14 @@ class StopTraining(Exception):  # noqa: N818 - reads as a sentence: "raise StopT
 
     Attributes:
         reason: Why, in one word the caller records (e.g. ``"cancelled"``).
+        save_checkpoint: Whether the epoch checkpoint of an epoch that ends with this stop is
+            still written (False when the run is no longer this process's to write).
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, save_checkpoint: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.save_checkpoint = save_checkpoint
 
 
 class NothingToSave(RuntimeError):  # noqa: N818 - reads as a sentence: "raise NothingToSave"
@@ -265,6 +268,8 @@ def run_training(
 
     def checkpoint_hook(loop: LoopState) -> None:
         if checkpoint_path is None or best.network is None:
+            return
+        if stop_after_epoch and not stop_after_epoch[0].save_checkpoint:
             return
         save_checkpoint(
             RunCheckpoint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from nn_core.hyperparameters import Hyperparameters
 from nn_core.network import EpochReport
 from runs.models import RunMetric, RunStatus, TrainingRun
 from runs.recording import RunRecorder, start_cli_run
+from training.checkpoints import load_checkpoint
 from training.run import NothingToSave, run_training
 
 pytestmark = [pytest.mark.mnist, pytest.mark.django_db]
@@ -28,6 +30,7 @@ def train(recorder: RunRecorder, config: Hyperparameters, splits: Any, **hooks: 
             splits,
             on_progress=recorder.on_progress,
             on_epoch=hooks.get("on_epoch", recorder.on_epoch),
+            checkpoint_path=hooks.get("checkpoint_path"),
         )
     except NothingToSave as exc:
         recorder.failed(exc)
@@ -85,15 +88,15 @@ def test_a_cancel_request_stops_the_run_and_keeps_its_curves(mnist_splits: Any) 
     recorder = start_cli_run(config, "cli")
 
     def on_epoch(report: EpochReport, is_best: bool) -> None:
-        recorder.on_epoch(report, is_best)
-        if report.epoch == 1:  # someone presses "cancel" in the admin
+        if report.epoch == 1:  # someone presses "cancel" in the admin as the epoch ends
             TrainingRun.objects.filter(pk=recorder.run.pk).update(cancel_requested=True)
+        recorder.on_epoch(report, is_best)
 
     result = train(recorder, config, mnist_splits, on_epoch=on_epoch)
     run = TrainingRun.objects.get(pk=recorder.run.pk)
     assert run.status == RunStatus.CANCELLED
     assert result.stop_reason == "cancelled"
-    # Stopped at the first beat of epoch 2 (half a second in).
+    # Seen at the end of epoch 1 (or at a beat: tests/runs/test_workers.py); the epoch's rows stay.
     assert result.epochs_completed == 1
     assert RunMetric.objects.filter(run=run, name="train_loss").count() == 1
 
@@ -108,17 +111,22 @@ def test_a_cancel_before_the_first_epoch_ends_cancelled_without_files(mnist_spli
     assert run.model_files == []
 
 
-def test_a_lost_lease_stops_the_run_and_leaves_it_interrupted(mnist_splits: Any) -> None:
+def test_a_lost_lease_stops_the_run_and_leaves_it_interrupted(
+    mnist_splits: Any, tmp_path: Path
+) -> None:
     config = tiny(epochs=5)
     recorder = start_cli_run(config, "cli")
+    checkpoint = tmp_path / "checkpoint.npz"
 
     def on_epoch(report: EpochReport, is_best: bool) -> None:
         if report.epoch == 2:  # the sweeper decided this process was gone
             TrainingRun.objects.filter(pk=recorder.run.pk).update(status=RunStatus.INTERRUPTED)
         recorder.on_epoch(report, is_best)
 
-    result = train(recorder, config, mnist_splits, on_epoch=on_epoch)
+    result = train(recorder, config, mnist_splits, on_epoch=on_epoch, checkpoint_path=checkpoint)
     assert result.stop_reason == "lease lost"
+    # The epoch that found the lease lost is not checkpointed: the run may be another's now.
+    assert load_checkpoint(checkpoint).loop.epoch == 1
     assert result.epochs_completed == 2
     run = TrainingRun.objects.get(pk=recorder.run.pk)
     assert run.status == RunStatus.INTERRUPTED

@@ -246,3 +246,26 @@ def test_two_workers_execute_twenty_queued_runs_each_exactly_once(
     for run_id in ids:
         assert len(api.metrics(run_id, "train_loss")) == 1
     print("runs per worker:", {w: sum(r["worker_id"] == w for r in runs) for w in ("pg-a", "pg-b")})
+
+
+def test_make_run_s_script_serves_with_a_worker_and_stops_both(project: Project) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = ["scripts/serve-with-worker.sh", sys.executable, str(port)]
+    log = project.data_dir / "serve-with-worker.log"
+    with running(command, cwd=ROOT, env=project.env, log=log) as process:
+        wait_until_up(f"{base}/healthz", process, timeout=90)
+        api = Api(base)
+        run_id = api.queue(sizes=[784, 16, 10], epochs=1, limit_train=1000, seed=3)
+        assert api.wait(run_id, finished)["status"] == "succeeded"
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        # Nothing of the group (the script, runserver and its child, the worker) is left.
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.1)

@@ -136,7 +136,7 @@ def test_a_broken_checkpoint_is_refused(tmp_path: Path) -> None:
 def test_progress_beats_are_at_most_every_half_second(mnist_splits: Any) -> None:
     beats: list[Progress] = []
     result = run_training(
-        config(epochs=2, limit_train=20000, sizes=(784, 100, 10)),
+        config(epochs=2, limit_train=50000, sizes=(784, 100, 10)),
         mnist_splits,
         on_progress=beats.append,
     )
@@ -146,7 +146,7 @@ def test_progress_beats_are_at_most_every_half_second(mnist_splits: Any) -> None
     assert all(gap >= 0.5 for gap in gaps)
     seen = [beat.examples_seen for beat in beats]
     assert seen == sorted(seen)
-    assert 0 < seen[-1] <= 2 * 20000
+    assert 0 < seen[-1] <= 2 * 50000
     assert all(beat.epochs == 2 and 1 <= beat.epoch <= 2 for beat in beats)
 
 
@@ -156,7 +156,7 @@ def test_stop_training_from_a_beat_keeps_the_best_epoch(mnist_splits: Any) -> No
             raise StopTraining("cancelled")
 
     result = run_training(
-        config(epochs=5, limit_train=20000, sizes=(784, 100, 10)),
+        config(epochs=5, limit_train=50000, sizes=(784, 100, 10)),
         mnist_splits,
         on_progress=cancel,
     )
