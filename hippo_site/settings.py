@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "inference",
     "mnist_samples",
     "training",
+    "runs",
+    "django_tasks_db",
     "axes",
 ]
 
@@ -174,6 +176,8 @@ SPECTACULAR_SETTINGS = {
         "ModelStatusEnum": "inference.response_serializers.MODEL_STATUSES",
         "ReadinessStatusEnum": "inference.response_serializers.READINESS_STATUSES",
         "HealthStatusEnum": "inference.response_serializers.HEALTH_STATUSES",
+        "RunStatusEnum": "runs.models.RunStatus",
+        "RunSourceEnum": "runs.models.Source",
     },
 }
 
@@ -196,6 +200,23 @@ DEFAULT_MODEL = env_str("DEFAULT_MODEL")
 # Where hf_hub_download keeps its files; unset: huggingface_hub's own cache under HF_HOME.
 HIPPO_HF_CACHE = Path(env_str("HIPPO_HF_CACHE")).resolve() if env_str("HIPPO_HF_CACHE") else None
 HIPPO_MODELS_DIR = Path(env_str("HIPPO_MODELS_DIR") or BASE_DIR / "models").resolve()
+
+# --- Training runs (runs/) ---
+# A worker's run keeps its checkpoint and its model files in HIPPO_RUNS_DIR/<run id>/.
+HIPPO_RUNS_DIR = Path(env_str("HIPPO_RUNS_DIR") or DATA_DIR / "runs").resolve()
+# A running run's worker renews its lease every beat; a lease older than this means the worker
+# is gone (`sweep_runs` then marks the run interrupted).
+HIPPO_RUN_LEASE_SECONDS = env_int("HIPPO_RUN_LEASE_SECONDS", 30)
+# BLAS threads of a worker's training (evaluation included): one, as `train_mnist` trains, so that
+# a worker uses one core and serving keeps the others.
+HIPPO_RUN_BLAS_THREADS = env_int("HIPPO_RUN_BLAS_THREADS", 1)
+# Django's task framework: tasks are rows of the database, run by `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 HIPPO_PREDICT_BATCH_LIMIT = env_int("HIPPO_PREDICT_BATCH_LIMIT", 1000)
 HIPPO_MODEL_CACHE_SIZE = env_int("HIPPO_MODEL_CACHE_SIZE", 8)
