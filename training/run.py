@@ -218,7 +218,9 @@ def run_training(
     current_epoch = first_epoch
     examples = len(train_y)
     started = time.perf_counter()
-    last_beat = started
+    # The first batch beats at once: the run shows it started, and a cancel asked for while it
+    # was queued stops it before any work, however short its epochs.
+    last_beat = started - BEAT_SECONDS
 
     def batch_hook(done: int, total: int) -> None:
         nonlocal last_beat
