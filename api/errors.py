@@ -317,6 +317,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 HTTP_STATUS_CODES: dict[str, int] = {
     "invalid_input": status.HTTP_400_BAD_REQUEST,
+    "not_authenticated": status.HTTP_403_FORBIDDEN,
+    "permission_denied": status.HTTP_403_FORBIDDEN,
     "malformed_json": status.HTTP_400_BAD_REQUEST,
     "malformed_multipart": status.HTTP_400_BAD_REQUEST,
     "model_not_found": status.HTTP_404_NOT_FOUND,
@@ -326,6 +328,7 @@ HTTP_STATUS_CODES: dict[str, int] = {
     "not_acceptable": status.HTTP_406_NOT_ACCEPTABLE,
     "model_unavailable": status.HTTP_409_CONFLICT,
     "model_output_invalid": status.HTTP_409_CONFLICT,
+    "run_state_conflict": status.HTTP_409_CONFLICT,
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "unsupported_media_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,

@@ -1178,6 +1178,9 @@ def query_cases(model: str) -> list[Case]:
         ("mnist_samples", "/mnist/samples", ("count", "dataset", "seed")),
         ("healthz", "/healthz", ()),
         ("readyz", "/readyz", ()),
+        ("runs_list", "/runs", ("status", "tag", "limit", "offset")),
+        ("runs_detail", "/runs/1", ()),
+        ("runs_metrics", "/runs/1/metrics", ("name", "since_step")),
     ]
     cases = []
     for operation, path, parameters in operations:
@@ -1252,7 +1255,16 @@ def query_cases(model: str) -> list[Case]:
             cases.append(
                 Case(operation, f"name {name[:20]}", http("GET", f"/models/{name}{suffix}"))
             )
+    for run_id in RUN_IDS:
+        for suffix, operation in (("", "runs_detail"), ("/metrics", "runs_metrics")):
+            cases.append(
+                Case(operation, f"run {run_id[:20]}", http("GET", f"/runs/{run_id}{suffix}"))
+            )
     return cases
+
+
+RUN_IDS = ["0", "-1", "999999999", "9" * 40, "1.5", "1e3", "%00", "abc", "%ED%A0%80", "1%20", "01"]
+"""Run ids in paths: unknown, out of any integer's range, not integers at all."""
 
 
 API_OPERATIONS: list[tuple[str, str]] = [
@@ -1266,6 +1278,12 @@ API_OPERATIONS: list[tuple[str, str]] = [
     ("mnist_samples", "/mnist/samples"),
     ("healthz", "/healthz"),
     ("readyz", "/readyz"),
+    ("runs_list", "/runs"),
+    ("runs_create", "/runs"),
+    ("runs_detail", "/runs/1"),
+    ("runs_metrics", "/runs/1/metrics"),
+    ("runs_cancel", "/runs/1/cancel"),
+    ("runs_resume", "/runs/1/resume"),
 ]
 """Every operation of the OpenAPI schema and its path (`{model}`: a registered model)."""
 
@@ -1758,6 +1776,16 @@ def build_corpus(model: str, seed: int = SEED) -> list[Case]:
             image_valid,
             _rng(seed, "image json"),
         ),
+        # The runs' writes need a staff session: anonymous, every one must be a clean 403.
+        lambda: json_cases(
+            "runs_create",
+            "/runs",
+            ("hyperparameters", "tags", "notes"),
+            b'{"hyperparameters": {"epochs": 1}}',
+            _rng(seed, "runs json"),
+        ),
+        lambda: json_cases("runs_cancel", "/runs/1/cancel", ("reason",), b"{}", _rng(seed, "c")),
+        lambda: json_cases("runs_resume", "/runs/1/resume", ("reason",), b"{}", _rng(seed, "r")),
         lambda: octet_cases("predict", "/predict", range(PIXELS)),
         lambda: octet_cases("activations", "/activations", range(0, PIXELS, 7)),
         lambda: npy_cases("predict", "/predict", _rng(seed, "predict npy"), images=2),
