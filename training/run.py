@@ -139,16 +139,19 @@ def run_training(
 
     def epoch_hook(report: EpochReport) -> bool | None:
         nonlocal stopped_early
-        history.append(
-            {
-                "epoch": report.epoch,
-                "train_loss": float(report.train_loss),
-                "validation_accuracy": _opt_float(report.validation_accuracy),
-                "validation_loss": _opt_float(report.validation_loss),
-                "learning_rate": float(report.learning_rate),
-                "seconds": float(report.seconds),
-            }
-        )
+        entry: dict[str, Any] = {
+            "epoch": report.epoch,
+            "train_loss": float(report.train_loss),
+            "validation_accuracy": _opt_float(report.validation_accuracy),
+            "validation_loss": _opt_float(report.validation_loss),
+            "learning_rate": float(report.learning_rate),
+            "seconds": float(report.seconds),
+        }
+        if report.gradient_norm is not None:
+            # Only clipped runs measure it; other runs' history keeps its original keys.
+            entry["gradient_norm"] = float(report.gradient_norm)
+            entry["clipped_fraction"] = _opt_float(report.clipped_fraction)
+        history.append(entry)
         is_best = best.improves_on(report.validation_accuracy)
         if is_best:
             # A copy, because training goes on changing `network` in place.

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.layers.base import Array, Layer, Shape
+from nn_core.arrays import Array
+from nn_core.layers.base import Layer, Shape
 
 
 class SequenceView(Layer):

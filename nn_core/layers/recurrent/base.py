@@ -65,8 +65,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nn_core.arrays import Array
 from nn_core.initialization import init_std, standard_normal
-from nn_core.layers.base import Array, Layer, Shape
+from nn_core.layers.base import Layer, Shape
 
 Alloc = Callable[[str, Shape], Array]
 """Where the forward pass keeps its arrays: the layer's training buffers, or fresh arrays."""

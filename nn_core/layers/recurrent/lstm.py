@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from nn_core.layers.base import Array
+from nn_core.arrays import Array
 from nn_core.layers.recurrent.base import Recurrent, sigmoid_
 
 
