@@ -1,4 +1,4 @@
-"""PyTorch (CPU) as the peer of the CNN benchmark, in a throw-away virtualenv.
+"""PyTorch (CPU) as the peer of the CNN and RNN benchmarks, in a throw-away virtualenv.
 
 PyTorch is never a Hippo dependency: :func:`torch_python` creates ``/tmp/hippo-torch`` with the
 machine's ``python3.11`` and installs the pinned wheel there (from the local package mirror; any
@@ -34,11 +34,35 @@ torch.manual_seed(0)
 X = torch.from_numpy(np.load(args["images"], allow_pickle=False)).reshape(-1, 1, 28, 28)
 y = torch.from_numpy(np.load(args["labels"], allow_pickle=False)).long()
 
+class Rows(nn.Module):
+    # Hippo's sequence view: a digit as 28 steps (rows) of 28 features.
+    def forward(self, x):
+        return x.reshape(len(x), 28, 28)
+
+class LastState(nn.Module):
+    # nn.RNN / LSTM / GRU (batch_first) returning the last state, as Hippo's recurrent layers do.
+    def __init__(self, kind, features, units, nonlinearity):
+        super().__init__()
+        if kind == "rnn":
+            self.rnn = nn.RNN(features, units, nonlinearity=nonlinearity, batch_first=True)
+        else:
+            self.rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[kind](features, units, batch_first=True)
+    def forward(self, x):
+        return self.rnn(x)[0][:, -1]
+
 def build(specs):
     layers, channels, side, flat = [], 1, 28, None
     for spec in specs:
         kind = spec["type"]
-        if kind == "conv2d":
+        if kind == "sequence":
+            layers.append(Rows())
+            flat = 28
+        elif kind in ("rnn", "lstm", "gru"):
+            layers.append(
+                LastState(kind, flat, spec["units"], spec.get("nonlinearity", "tanh"))
+            )
+            flat = spec["units"]
+        elif kind == "conv2d":
             kh, kw = spec["kernel"]
             pad = (kh - 1) // 2 if spec["padding"] == "same" else spec["padding"]
             layers.append(nn.Conv2d(channels, spec["filters"], (kh, kw), spec["stride"], pad))
