@@ -21,6 +21,7 @@ from nn_core.hyperparameters import SEED_LIMIT
 from nn_core.mnist import MnistSplits, Split
 from nn_core.network import EpochReport, NeuralNetwork
 from nn_core.sequential import Sequential
+from nn_core.training_loop import TRAINING_BLAS_THREADS, limit_blas_threads
 from training import metrics
 from training.config import TrainingConfig
 
@@ -182,8 +183,12 @@ def run_training(
     if best_network is None:
         raise NothingToSave("training was interrupted before the first epoch finished")
 
-    test_accuracy, test_loss, matrix = evaluate(best_network, splits.test)
-    train_prediction = best_network.predict(train_x)
+    # The final evaluation is capped at the training loop's BLAS threads too: a recurrent
+    # network's per-step products are small, and on a busy machine a second BLAS thread waiting
+    # for a core made the test and train passes of an LSTM take minutes instead of seconds.
+    with limit_blas_threads(TRAINING_BLAS_THREADS):
+        test_accuracy, test_loss, matrix = evaluate(best_network, splits.test)
+        train_prediction = best_network.predict(train_x)
     return TrainingResult(
         config=config,
         network=best_network,
