@@ -76,13 +76,16 @@ def main() -> int:
     hippo_s = min(wall for wall, _ in ours) * scale
     hippo_cpu = min(cpu for _, cpu in ours) * scale
     torch_s = min(t["epoch_seconds"] for t in theirs) * scale
+    torch_cpu = min(t["epoch_cpu_seconds"] for t in theirs) * scale
     ratio = hippo_s / torch_s
+    cpu_ratio = hippo_cpu / torch_cpu
     one_ms, thousand_ms = hippo_latency(network, splits.test.images)
     torch_one = min(t["one_ms"] for t in theirs)
     torch_thousand = min(t["thousand_ms"] for t in theirs)
     print(
         f"training epoch (50,000 images, from {len(X):,} x{scale:g}): Hippo {hippo_s:.1f} s "
-        f"({hippo_cpu:.1f} s CPU), PyTorch {theirs[0]['torch']} {torch_s:.1f} s, ratio {ratio:.2f}"
+        f"({hippo_cpu:.1f} s CPU), PyTorch {theirs[0]['torch']} {torch_s:.1f} s "
+        f"({torch_cpu:.1f} s CPU), ratio {ratio:.2f} ({cpu_ratio:.2f} in CPU time)"
     )
     print(
         f"forward, 1 image: Hippo {one_ms:.3f} ms, PyTorch {torch_one:.3f} ms; "
@@ -90,7 +93,10 @@ def main() -> int:
     )
     print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("Targets:")
-    print(f"  epoch ≤ {TARGET_RATIO:g}× PyTorch: {ratio:.2f}× {verdict(ratio <= TARGET_RATIO)}")
+    print(
+        f"  epoch ≤ {TARGET_RATIO:g}× PyTorch: {ratio:.2f}× {verdict(ratio <= TARGET_RATIO)} "
+        f"(CPU time: {cpu_ratio:.2f}× {verdict(cpu_ratio <= TARGET_RATIO)})"
+    )
     print(f"  one image ≤ {TARGET_ONE_MS:g} ms: {one_ms:.3f} ms {verdict(one_ms <= TARGET_ONE_MS)}")
     print(
         f"  1,000 images ≤ {TARGET_THOUSAND_MS:g} ms: {thousand_ms:.1f} ms "

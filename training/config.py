@@ -48,7 +48,7 @@ RECURRENT_RECIPE: dict[str, object] = {
 """What the recurrent presets share: Adam, a cosine schedule, no L2, gradients clipped at 5."""
 
 ARCH_RECIPES: dict[str, dict[str, object]] = {
-    "rnn": {**RECURRENT_RECIPE, "epochs": 8},
+    "rnn": {**RECURRENT_RECIPE, "epochs": 10, "clip_norm": 1.0},
     "lstm": {**RECURRENT_RECIPE, "epochs": 8},
     "gru": {**RECURRENT_RECIPE, "epochs": 8},
 }

@@ -1,9 +1,10 @@
 """Vanishing gradients, shown: the error on the hidden state at every step, RNN against LSTM.
 
 ``python -m training.gradient_norms [PNG]`` (default ``docs/img/rnn-vs-lstm-gradient-norms.png``)
-builds the ``rnn``, ``lstm`` and ``gru`` presets with the same seed, backpropagates the same
-mini-batch of MNIST training digits through each (:meth:`~nn_core.sequential.Sequential.backprop`
-with the recurrent layer's ``record_state_gradients`` on) and plots ‖δhₜ‖ = ‖∂C/∂hₜ‖ over the
+builds the ``rnn`` and ``lstm`` presets (``--arch`` chooses; ``gru`` too) with the same seed,
+backpropagates the same mini-batch of MNIST training digits through each
+(:meth:`~nn_core.sequential.Sequential.backprop` with the recurrent layer's
+``record_state_gradients`` on) and plots ‖δhₜ‖ = ‖∂C/∂hₜ‖ over the
 batch for every step t = 1 … 28, divided by its value at the last step (where the error enters
 from the output layer), on a logarithmic axis. It does so at initialisation and, with
 ``--trained MODEL.safetensors …``, for trained models too (the curves are labelled by file).
@@ -83,12 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure and plot; print the ratio first step / last step of every curve."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
+    parser.add_argument(
+        "--arch", nargs="*", default=["rnn", "lstm"], choices=["rnn", "lstm", "gru"]
+    )
     parser.add_argument("--trained", nargs="*", type=Path, default=[], metavar="MODEL")
     args = parser.parse_args(argv)
     train = load_splits().train
     images, labels = train.images[:BATCH], train.labels[:BATCH]
     curves: dict[str, npt.NDArray[np.float64]] = {}
-    for arch in ("rnn", "lstm", "gru"):
+    for arch in args.arch:
         network = Sequential(parse_layers(PRESETS[arch]), [784], seed=SEED)
         curves[f"{PRESETS[arch].split(',')[0]}, initialised (seed {SEED})"] = state_gradient_norms(
             network, images, labels
