@@ -161,6 +161,17 @@ class Hyperparameters:
         return specs
 
     @property
+    def uses_activation(self) -> bool:
+        """Whether ``activation`` is used anywhere in the network.
+
+        False for e.g. ``lstm128,dense10``, whose only nonlinearities are the recurrent layer's
+        own (and the output's).
+        """
+        if self.layers is None:
+            return True
+        return any(spec["type"] == "activation" for spec in self.layer_specs())
+
+    @property
     def input_shape(self) -> list[int]:
         """[784] for fully connected networks, [1, 28, 28] when the first layer is spatial."""
         first = self.layer_specs()[0]["type"]

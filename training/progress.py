@@ -88,7 +88,9 @@ def _clipping(report: EpochReport) -> str:
 def describe(config: TrainingConfig) -> str:
     """One line naming the network and its hyperparameters."""
     return (
-        f"training {config.architecture} {config.activation}/{config.output}"
+        f"training {config.architecture} "
+        + (f"{config.activation}/" if config.uses_activation else "")
+        + config.output
         + (", augmented" if config.augment else "")
         + ", "
         + f"{config.cost}, {config.optimizer} lr {config.learning_rate:g} batch "

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from nn_core.layers import PRESETS
-from training.management.commands.train_mnist import Command, config_from_options
+from training.management.commands.train_mnist import Command, config_from_options, describe
 from training.services import (
     ARCH_RECIPES,
     BEST_RECIPE,
@@ -140,3 +140,14 @@ def test_layers_take_the_plain_defaults_and_clip_norm_is_a_flag() -> None:
 def test_a_bad_clip_norm_is_refused_with_its_flag(value: str, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="--clip-norm must be a positive number"):
         call_command("train_mnist", "--clip-norm", value, "--output", str(tmp_path), verbosity=0)
+
+
+def test_a_recurrent_network_is_described_without_the_unused_activation() -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    lstm = config_from_options(vars(parser.parse_args(["--arch", "lstm", "--seed", "1"])))
+    assert not lstm.uses_activation
+    assert describe(lstm).startswith("training lstm128-dense10 softmax, cross_entropy, adam")
+    assert "gradients clipped to norm 5" in describe(lstm)
+    mlp = config_from_options(vars(parser.parse_args([])))
+    assert mlp.uses_activation
+    assert describe(mlp).startswith("training 784-100-10 relu/softmax, cross_entropy")

@@ -40,12 +40,15 @@ def test_an_lstm_is_trained_written_registered_listed_and_served(
         "train_mnist", "--arch", "lstm", "--limit-train", "2000", "--epochs", "1",
         "--seed", "3", "--output", str(tmp_path / "out"), stdout=out, stderr=io.StringIO(),
     )  # fmt: skip
+    # No "relu": the LSTM network has no hidden activation layer.
+    assert "training lstm128-dense10 softmax, cross_entropy, adam" in out.getvalue()
     assert "gradients clipped to norm 5" in out.getvalue()
     (weights,) = (tmp_path / "out").glob("*.safetensors")
 
     loaded = load_model(weights)
     meta = loaded.metadata
     assert meta.input_shape == [784]
+    assert meta.description.startswith("lstm128-dense10 network trained on MNIST with adam")
     assert [spec["type"] for spec in meta.layers] == ["sequence", "lstm", "dense"]
     assert any(isinstance(layer, LSTM) for layer in loaded.network.layers)
     config = meta.training["config"]
