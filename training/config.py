@@ -49,14 +49,15 @@ RECURRENT_RECIPE: dict[str, object] = {
 
 ARCH_RECIPES: dict[str, dict[str, object]] = {
     "rnn": {**RECURRENT_RECIPE, "epochs": 10, "clip_norm": 1.0},
-    "lstm": {**RECURRENT_RECIPE, "epochs": 8},
-    "gru": {**RECURRENT_RECIPE, "epochs": 8},
+    "lstm": {**RECURRENT_RECIPE, "epochs": 10, "augment": True},
+    "gru": {**RECURRENT_RECIPE, "epochs": 10, "augment": True},
 }
 """``train_mnist --arch NAME``: the training options the preset is trained with unless a flag
 says otherwise (measured in docs/TRAINING.md, "Recurrent networks"). A preset not listed takes the
 command's defaults (the fast recipe's options)."""
 
 RECIPE_FIELDS: tuple[str, ...] = (
+    "augment",
     "epochs",
     "mini_batch_size",
     "learning_rate",

@@ -146,8 +146,17 @@ def test_a_recurrent_network_is_described_without_the_unused_activation() -> Non
     parser = Command().create_parser("manage.py", "train_mnist")
     lstm = config_from_options(vars(parser.parse_args(["--arch", "lstm", "--seed", "1"])))
     assert not lstm.uses_activation
-    assert describe(lstm).startswith("training lstm128-dense10 softmax, cross_entropy, adam")
+    assert describe(lstm).startswith("training lstm128-dense10 softmax, augmented, cross_entropy")
     assert "gradients clipped to norm 5" in describe(lstm)
     mlp = config_from_options(vars(parser.parse_args([])))
     assert mlp.uses_activation
     assert describe(mlp).startswith("training 784-100-10 relu/softmax, cross_entropy")
+
+
+def test_no_augment_switches_a_recipes_augmentation_off() -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    assert config_from_options(vars(parser.parse_args(["--arch", "gru"]))).augment is True
+    off = config_from_options(vars(parser.parse_args(["--arch", "gru", "--no-augment"])))
+    assert off.augment is False
+    assert config_from_options(vars(parser.parse_args(["--augment"]))).augment is True
+    assert config_from_options(vars(parser.parse_args(["--arch", "cnn"]))).augment is False

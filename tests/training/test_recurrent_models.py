@@ -41,14 +41,14 @@ def test_an_lstm_is_trained_written_registered_listed_and_served(
         "--seed", "3", "--output", str(tmp_path / "out"), stdout=out, stderr=io.StringIO(),
     )  # fmt: skip
     # No "relu": the LSTM network has no hidden activation layer.
-    assert "training lstm128-dense10 softmax, cross_entropy, adam" in out.getvalue()
+    assert "training lstm128-dense10 softmax, augmented, cross_entropy, adam" in out.getvalue()
     assert "gradients clipped to norm 5" in out.getvalue()
     (weights,) = (tmp_path / "out").glob("*.safetensors")
 
     loaded = load_model(weights)
     meta = loaded.metadata
     assert meta.input_shape == [784]
-    assert meta.description.startswith("lstm128-dense10 network trained on MNIST with adam")
+    assert meta.description.startswith("lstm128-dense10 network trained on MNIST with augmentation")
     assert [spec["type"] for spec in meta.layers] == ["sequence", "lstm", "dense"]
     assert any(isinstance(layer, LSTM) for layer in loaded.network.layers)
     config = meta.training["config"]
@@ -63,7 +63,7 @@ def test_an_lstm_is_trained_written_registered_listed_and_served(
     with limit_blas_threads(1):  # small per-step products: one thread (see training.run)
         digits = loaded.network.predict(test.images).digits
     assert meta.metrics["test_accuracy"] == pytest.approx(100.0 * np.mean(digits == test.labels))
-    assert meta.metrics["test_accuracy"] > 50  # 2,000 images, one epoch
+    assert meta.metrics["test_accuracy"] > 30  # 16 augmented mini-batches; chance is 10 %
 
     entry = services.push_model(weights, store=model_store)
     assert entry.architecture == "784-lstm128-dense10"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,10 @@ RECIPE_NOTE = ", or the --arch preset's recipe"
 
 
 def _recipe_text(recipe: dict[str, object]) -> str:
-    return ", ".join(f"{flag_for(field)} {value}" for field, value in recipe.items())
+    return ", ".join(
+        flag_for(field) if value is True else f"{flag_for(field)} {value}"
+        for field, value in recipe.items()
+    )
 
 
 def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAST_RECIPE) -> None:
@@ -71,8 +75,10 @@ def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAS
     )
     parser.add_argument(
         "--augment",
-        action="store_true",
-        help="distort every training batch (shift, rotation, scale, shear, stroke width, blur)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="distort every training batch (shift, rotation, scale, shear, stroke width, blur); "
+        f"--no-augment switches a recipe's augmentation off (default: off{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--dropout",
@@ -187,7 +193,6 @@ def config_from_options(options: dict[str, Any]) -> TrainingConfig:
     config = TrainingConfig(
         layers=layers,
         dropout=options.get("dropout") or 0.0,
-        augment=bool(options.get("augment")),
         sizes=tuple(options["sizes"]),
         activation=options["activation"],
         output=options["output_layer"],
