@@ -1,4 +1,4 @@
-"""A recurrent model end to end: ``train_mnist --arch lstm`` → files → push → sync → the API.
+"""A recurrent model end to end: ``train_mnist --arch lstm`` → files → push → sync → card, API.
 
 Real MNIST (2,000 training images, one epoch), the real local store, the Django test client.
 """
@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from huggingface_hub import ModelCard
 
 from nn_core.layers.recurrent import LSTM
 from nn_core.model_files import load_model
@@ -72,6 +73,8 @@ def test_an_lstm_is_trained_written_registered_listed_and_served(
     synced = RegisteredModel.objects.get(name=weights.stem)
     assert synced.architecture == "784-lstm128-dense10"
     assert synced.layers == meta.layers
+    readme = model_store.fetch("README.md", synced.revision)
+    assert f"| `{weights.stem}` | 784-lstm128-dense10 |" in ModelCard.load(readme).text
 
     listed = {model["name"]: model for model in client.get("/models").json()["models"]}
     assert listed[weights.stem]["architecture"] == "784-lstm128-dense10"
