@@ -21,9 +21,10 @@ migrate: bootstrap
 data: bootstrap
 	@$(MANAGE) fetch_mnist || echo "warning: MNIST is not available yet; see README (HIPPO_MNIST_DIR)"
 
+# The server and one training worker (django-tasks-db's db_worker); Ctrl-C stops both.
 run: migrate data
 	@$(MANAGE) ensure_model
-	$(MANAGE) runserver 0.0.0.0:$(PORT)
+	scripts/dev-env.sh scripts/serve-with-worker.sh $(PY) $(PORT)
 
 # ESLint checks the demo page's JavaScript; scripts/fetch-eslint.sh fetches it (pinned) from the
 # npm registry into ~/.cache/hippo on first use, as the browser tests' axe-core.

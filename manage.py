@@ -8,9 +8,10 @@ import sys
 def main() -> None:
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hippo_site.settings")
-    from django.core.management import execute_from_command_line
+    from hippo_site.commands import run_command_line
 
-    execute_from_command_line(sys.argv)
+    # A database outage ends any command with one line and exit status 1, not a traceback.
+    sys.exit(run_command_line(sys.argv))
 
 
 if __name__ == "__main__":

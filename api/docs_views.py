@@ -25,8 +25,15 @@ REDOC_CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 LOCAL_LOGO = "docs/redoc-logo-mini.svg"
 
 
+PAGE_METHODS = ["get", "head"]
+"""Methods of the docs pages. DRF would answer `OPTIONS` with its metadata rendered through the
+page's template, which needs the context only `GET` provides (a 500 for `OPTIONS /docs`)."""
+
+
 class SwaggerView(SpectacularSwaggerView):
     """Swagger UI whose inline start-up script carries the Content-Security-Policy nonce."""
+
+    http_method_names = PAGE_METHODS
 
     template_name = "api/swagger_ui.html"
 
@@ -35,6 +42,7 @@ class RedocView(SpectacularRedocView):
     """ReDoc without drf-spectacular's Google Fonts link and with its bundle served locally."""
 
     template_name = "api/redoc.html"
+    http_method_names = PAGE_METHODS
 
     @staticmethod
     def _redoc_standalone() -> str:

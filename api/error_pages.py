@@ -8,12 +8,22 @@ unexpected crash). They are wired as `handler400`, `handler404` and `handler500`
 
 from __future__ import annotations
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 
-from api.errors import error_body
+from api.errors import (
+    DATABASE_UNAVAILABLE,
+    STORAGE_FULL,
+    STORAGE_RETRY_AFTER,
+    database_retry_after,
+    error_body,
+    is_database_outage,
+    is_storage_full,
+)
 
 HTML_PREFIXES = ("/admin",)
 """Paths whose errors are always pages: the admin is used from a browser only."""
@@ -54,11 +64,51 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     )
 
 
+def unavailable_page(
+    request: HttpRequest, code: str, title: str, message: str, retry_after: int
+) -> HttpResponse:
+    """503 with `Retry-After`: the page for browsers, the JSON envelope for API clients."""
+    if wants_html(request):
+        html = render_to_string("503.html", {"title": title, "message": message})
+        response = HttpResponse(html, status=503)
+    else:
+        response = JsonResponse(error_body(code, message), status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def database_unavailable_page(request: HttpRequest) -> HttpResponse:
+    """503 for a request that failed because the database is unreachable."""
+    return unavailable_page(
+        request,
+        "database_unavailable",
+        "The database is unavailable",
+        DATABASE_UNAVAILABLE,
+        database_retry_after(),
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500 (a bug: no input should get here); the details go to the log, never to the client.
 
-    The template gets no request context on purpose: a crash may come from the context itself.
+    Django calls this while handling the exception (a view's, or a middleware's such as the
+    session's save), so `sys.exception()` is that exception: when it says the database is
+    unreachable (the admin during an outage) or that a write found the disk full, the answer is
+    an honest 503 with `Retry-After` instead. The template gets no request context on purpose: a
+    crash may come from the context itself.
     """
+    exception = sys.exception()
+    if is_storage_full(exception):
+        # Not a bug, and nothing was saved (the write failed inside its transaction).
+        return unavailable_page(
+            request,
+            "storage_full",
+            "The server's disk is full",
+            STORAGE_FULL,
+            STORAGE_RETRY_AFTER,
+        )
+    if is_database_outage(exception):
+        return database_unavailable_page(request)
     if wants_html(request):
         return HttpResponse(render_to_string("500.html"), status=500)
     return JsonResponse(error_body("internal_error", "Internal server error."), status=500)

@@ -2,7 +2,8 @@
 
 Views raise `ApiError` (or let DRF raise its own exceptions); `api_exception_handler`, wired in
 `REST_FRAMEWORK["EXCEPTION_HANDLER"]`, renders them all in the one envelope. DRF's and Django's
-exceptions, and the MNIST data's (from `nn_core`), are mapped here. An app whose services raise
+exceptions, the MNIST data's (from `nn_core`) and the database's outages (503
+`database_unavailable`) are mapped here. An app whose services raise
 errors of their own registers a translator (`register_translator`, from its `AppConfig.ready`):
 `inference` maps the model registry's errors that way, so this layer never imports an app and
 views need no `try` blocks of their own.
@@ -10,15 +11,26 @@ views need no `try` blocks of their own.
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from nn_core.mnist import MnistNotFoundError
+
+logger = logging.getLogger(__name__)
 
 FieldErrors = dict[str, list[str]]
 
@@ -118,9 +130,92 @@ def _mnist_error(exc: Exception) -> ApiError | None:
     return None
 
 
+def is_database_outage(exc: BaseException | None) -> bool:
+    """True when `exc` says the database cannot be reached or used right now.
+
+    `OperationalError` (connection refused or lost, server shutting down, SQLite's "database is
+    locked" or "unable to open database file"), `InterfaceError` (a connection already closed) and
+    a bare `DatabaseError` (what Django raises for driver errors it cannot classify). Its other
+    subclasses (`IntegrityError`, `DataError`, `ProgrammingError`, ...) are answers of a database
+    that works: they stay bugs or input errors, never an outage.
+    """
+    return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
+
+
+DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
+
+
+def database_retry_after() -> int:
+    """Seconds a client should wait before retrying during an outage (`HIPPO_DB_RETRY_AFTER`)."""
+    return max(1, int(getattr(settings, "HIPPO_DB_RETRY_AFTER", 5)))
+
+
+def database_unavailable() -> ApiError:
+    """Return a 503 `database_unavailable` error with `Retry-After`."""
+    return ApiError(
+        503, "database_unavailable", DATABASE_UNAVAILABLE, retry_after=database_retry_after()
+    )
+
+
+def _database_error(exc: Exception) -> ApiError | None:
+    """The database is down or unreachable: a 503, whichever app's query failed.
+
+    The driver's message is not echoed: it may name hosts, users or paths of the deployment.
+    """
+    return database_unavailable() if is_database_outage(exc) else None
+
+
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""`OSError` numbers of a write that found no room (no space, quota, file size limit)."""
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+STORAGE_FULL = (
+    "The server's disk is full, so nothing could be saved. Try again once space has been freed."
+)
+STORAGE_RETRY_AFTER = 60
+
+
+def is_storage_full(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what caused it) is a write that found no room on the disk.
+
+    SQLite's "database or disk is full", PostgreSQL's `disk_full` (SQLSTATE 53100), or an
+    `OSError` ENOSPC/EDQUOT/EFBIG from any file write. Not a bug in Hippo and not an outage of the
+    database: an operator's problem that clears once space is freed. It is checked before
+    `is_database_outage`, since SQLite reports it as an `OperationalError`.
+    """
+    seen: set[int] = set()
+    current = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in FULL_ERRNOS:
+            return True
+        if getattr(current, "sqlite_errorcode", None) == SQLITE_FULL:
+            return True
+        if getattr(current, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        if "database or disk is full" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def storage_full() -> ApiError:
+    """Return a 503 `storage_full` error with `Retry-After`."""
+    return ApiError(503, "storage_full", STORAGE_FULL, retry_after=STORAGE_RETRY_AFTER)
+
+
+def _storage_error(exc: Exception) -> ApiError | None:
+    """A write found the disk full: a 503 (nothing was saved), logged for the operator."""
+    if not is_storage_full(exc):
+        return None
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    logger.error("the disk is full (%s: %s)", type(exc).__name__, first_line)
+    return storage_full()
+
+
 def _translated(exc: Exception) -> ApiError | None:
     """The first answer of the registered translators (None when none knows `exc`)."""
-    for translator in (*_translators, _mnist_error):
+    for translator in (*_translators, _mnist_error, _storage_error, _database_error):
         error = translator(exc)
         if error is not None:
             return error
@@ -141,6 +236,22 @@ def _parse_error(detail: str) -> ApiError:
     return ApiError(400, "malformed_json", f"The request body is not valid JSON: {detail}")
 
 
+def too_many_parts(exc: TooManyFieldsSent | TooManyFilesSent, query: str = "") -> ApiError:
+    """More query parameters, form fields or files than Django reads: a 400 naming which.
+
+    Django raises these while parsing the query string or a form, as a `SuspiciousOperation` its
+    400 page answers without saying which part of the request was at fault. `query` is the
+    request's query string: when it holds more parameters than the limit, it is the culprit.
+    """
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return invalid_input({"body": [f"the form holds more than {limit} files"]})
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if limit is not None and len(query.split("&")) > limit:
+        return invalid_input({"query": [f"the query string holds more than {limit} parameters"]})
+    return invalid_input({"body": [f"the form holds more than {limit} fields"]})
+
+
 def to_api_error(exc: Exception) -> ApiError | None:
     """Translate any exception the API knows about into an `ApiError` (None for the others)."""
     mapped: ApiError | None
@@ -152,6 +263,8 @@ def to_api_error(exc: Exception) -> ApiError | None:
         mapped = _parse_error(str(exc.detail))
     elif isinstance(exc, exceptions.UnsupportedMediaType):
         mapped = ApiError(415, "unsupported_media_type", str(exc.detail))
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        mapped = too_many_parts(exc)
     elif isinstance(exc, RequestDataTooBig):
         mapped = payload_too_large("The request body is larger than the server accepts.")
     elif isinstance(exc, exceptions.Throttled):
@@ -180,7 +293,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     # and those classes (api.parsers) import this module.
     from rest_framework.views import set_rollback
 
-    error = to_api_error(exc)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        request = context.get("request")
+        query = request.META.get("QUERY_STRING", "") if request is not None else ""
+        error: ApiError | None = too_many_parts(exc, query)
+    else:
+        error = to_api_error(exc)
     if error is None:
         return None
     headers: dict[str, str] = {}
@@ -211,9 +329,12 @@ HTTP_STATUS_CODES: dict[str, int] = {
     "payload_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "unsupported_media_type": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     "throttled": status.HTTP_429_TOO_MANY_REQUESTS,
+    "too_many_images": status.HTTP_429_TOO_MANY_REQUESTS,
     "mnist_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "model_downloading": status.HTTP_503_SERVICE_UNAVAILABLE,
     "hub_unreachable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "busy": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "database_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "storage_full": status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 """Every error code of the API and its HTTP status (documented in the schema and docs/API.md)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
-from api.errors import HTTP_STATUS_CODES, error_body
+from api.errors import DATABASE_UNAVAILABLE, HTTP_STATUS_CODES, error_body
 from api.serializers import ErrorResponseSerializer
 from nn_core.constants import IMAGE_SIDE, INPUT_SIZE
 
@@ -25,6 +25,16 @@ def _example_digit() -> list[float]:
 EXAMPLE_PIXELS = _example_digit()
 
 
+_BUSY = (
+    "The server is decoding other large images; try again shortly, or send an image of at most "
+    "1048576 pixels."
+)
+
+_TOO_MANY = (
+    "This client already has 1 large image(s) being decoded; send large images one after "
+    "another, or images of at most 1048576 pixels."
+)
+
 _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
     "invalid_input": (
         "Invalid input. pixels: expected 784 numbers, got 783",
@@ -38,7 +48,7 @@ _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
         "The multipart/form-data body could not be parsed: Invalid boundary in multipart: None",
         {},
     ),
-    "model_not_found": ("No model named 'nope'.", {"model": ["No model named 'nope'."]}),
+    "model_not_found": ("no model named 'nope'", {"model": ["no model named 'nope'"]}),
     "no_default_model": ("No default model is set; choose one in the admin.", {}),
     "model_unavailable": (
         "Model 'old' is disabled.",
@@ -50,6 +60,9 @@ _ERROR_EXAMPLES: dict[str, tuple[str, dict[str, list[str]]]] = {
         "MNIST is not available: no MNIST files in HIPPO_MNIST_DIR or the cache",
         {},
     ),
+    "database_unavailable": (DATABASE_UNAVAILABLE, {}),
+    "busy": (_BUSY, {"image": [_BUSY]}),
+    "too_many_images": (_TOO_MANY, {"image": [_TOO_MANY]}),
     "throttled": ("Request was throttled. Expected available in 1 second.", {}),
     "not_found": ("Not found.", {}),
     "method_not_allowed": ('Method "GET" not allowed.', {}),
@@ -65,7 +78,7 @@ _STATUS_DESCRIPTIONS = {
     413: "Request body, batch or image too large",
     415: "Unsupported content type",
     429: "Throttled",
-    503: "MNIST is not available",
+    503: "A dependency is unavailable (MNIST, the database, the Hub) or the server is busy",
 }
 
 COMMON_ERRORS = ("method_not_allowed", "not_acceptable", "throttled")

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "inference",
     "mnist_samples",
     "training",
+    "runs",
+    "django_tasks_db",
     "axes",
 ]
 
@@ -148,7 +150,7 @@ REST_FRAMEWORK = {
     # query string (~25 µs per request).
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": (
-        ["rest_framework.throttling.AnonRateThrottle"] if env_str("HIPPO_THROTTLE_ANON") else []
+        ["api.clients.ClientAnonRateThrottle"] if env_str("HIPPO_THROTTLE_ANON") else []
     ),
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("HIPPO_THROTTLE_ANON") or None},
 }
@@ -174,6 +176,8 @@ SPECTACULAR_SETTINGS = {
         "ModelStatusEnum": "inference.response_serializers.MODEL_STATUSES",
         "ReadinessStatusEnum": "inference.response_serializers.READINESS_STATUSES",
         "HealthStatusEnum": "inference.response_serializers.HEALTH_STATUSES",
+        "RunStatusEnum": "runs.models.RunStatus",
+        "RunSourceEnum": "runs.models.Source",
     },
 }
 
@@ -197,11 +201,39 @@ DEFAULT_MODEL = env_str("DEFAULT_MODEL")
 HIPPO_HF_CACHE = Path(env_str("HIPPO_HF_CACHE")).resolve() if env_str("HIPPO_HF_CACHE") else None
 HIPPO_MODELS_DIR = Path(env_str("HIPPO_MODELS_DIR") or BASE_DIR / "models").resolve()
 
+# --- Training runs (runs/) ---
+# A worker's run keeps its checkpoint and its model files in HIPPO_RUNS_DIR/<run id>/.
+HIPPO_RUNS_DIR = Path(env_str("HIPPO_RUNS_DIR") or DATA_DIR / "runs").resolve()
+# A running run's worker renews its lease every beat; a lease older than this means the worker
+# is gone (`sweep_runs` then marks the run interrupted).
+HIPPO_RUN_LEASE_SECONDS = env_int("HIPPO_RUN_LEASE_SECONDS", 30)
+# BLAS threads of a worker's training (evaluation included): one, as `train_mnist` trains, so that
+# a worker uses one core and serving keeps the others.
+HIPPO_RUN_BLAS_THREADS = env_int("HIPPO_RUN_BLAS_THREADS", 1)
+# Django's task framework: tasks are rows of the database, run by `manage.py db_worker`.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
 HIPPO_PREDICT_BATCH_LIMIT = env_int("HIPPO_PREDICT_BATCH_LIMIT", 1000)
 HIPPO_MODEL_CACHE_SIZE = env_int("HIPPO_MODEL_CACHE_SIZE", 8)
 HIPPO_MAX_IMAGE_BYTES = env_int("HIPPO_MAX_IMAGE_BYTES", 4 * 1024 * 1024)
-# Images decoded at once per process; beyond it /predict/image answers 503 `busy` at once.
-HIPPO_IMAGE_DECODERS = env_int("HIPPO_IMAGE_DECODERS", 2)
+# Large images (over 1 M pixels) are decoded in separate low-priority processes
+# (inference.images): HIPPO_IMAGE_DECODERS per serving process (keep it below HIPPO_THREADS: a
+# request waiting for its decoder holds a thread), at most HIPPO_IMAGE_DECODERS_PER_CLIENT in
+# flight per client address; beyond either, /predict/image answers 503 `busy` at once.
+HIPPO_IMAGE_DECODERS = env_int("HIPPO_IMAGE_DECODERS", 1)
+HIPPO_IMAGE_DECODERS_PER_CLIENT = env_int("HIPPO_IMAGE_DECODERS_PER_CLIENT", 1)
+
+# Database outages (inference.row_cache): for a network already loaded, the last row read of its
+# model is served for at most HIPPO_DB_STALE_SECONDS after it was read while the database fails;
+# then, and for every other request needing the database, 503 `database_unavailable` with
+# Retry-After: HIPPO_DB_RETRY_AFTER.
+HIPPO_DB_STALE_SECONDS = env_int("HIPPO_DB_STALE_SECONDS", 30)
+HIPPO_DB_RETRY_AFTER = env_int("HIPPO_DB_RETRY_AFTER", 5)
 
 # Bounds of every Hub call (registry.hub_http), in seconds, and failed attempts allowed per
 # operation (a sync, a push, one background download); HIPPO_HUB_DOWNLOADS downloads run at once,

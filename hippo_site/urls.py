@@ -22,6 +22,7 @@ urlpatterns = [
     path("redoc/redoc.standalone.js", redoc_bundle_view, name="redoc-bundle"),
     path("", include("inference.urls")),
     path("", include("mnist_samples.urls")),
+    path("", include("runs.urls")),
     path("", DemoView.as_view(), name="demo"),
 ]
 

@@ -8,21 +8,38 @@ Large images are made cheap before any per-pixel work: a JPEG is decoded at a re
 (`Image.draft`, the DCT does the shrinking), any other image is shrunk by an integer factor
 (`Image.reduce`, a box filter on the decoded bytes) to at most `WORKING_SIDE` pixels a side before
 it is flattened and converted to floats. The digit is scaled to 20 pixels anyway, so nothing the
-network sees is lost, and a 4096 x 4096 PNG costs a fraction of what it did. Large images are
-also decoded by at most `HIPPO_IMAGE_DECODERS` threads per process at once; beyond that a request
-is answered 503 `busy` at once instead of queueing CPU work ahead of `POST /predict`.
+network sees is lost, and a 4096 x 4096 PNG costs a fraction of what it did.
+
+Large images (over `LARGE_IMAGE_PIXELS`) are decoded in a separate process, never on a serving
+thread: measured, a 4096 x 4096 PNG holds the GIL for most of its ~60-100 ms of decoding (Pillow's
+PNG path), so a decode on a serving thread made every other request of that worker wait for the
+GIL in 5 ms steps (8 clients posting such images cut `POST /predict` from ~1,300 to 35-290 req/s,
+`bench/image_fairness.py`). Each serving process starts at most `HIPPO_IMAGE_DECODERS` decoder
+processes (spawned on first use, at a lower CPU priority, so the kernel serves small requests
+first), and admits large images two ways, both answered 503 `busy` with `Retry-After` at once
+instead of queueing: at most `HIPPO_IMAGE_DECODERS_PER_CLIENT` in flight per client address (the
+address every per-client limit uses, `api.clients.client_address`), and at most
+`HIPPO_IMAGE_DECODERS` in all. A request waiting for its decoder holds one serving thread, so the
+decoders must stay fewer than `HIPPO_THREADS`: the other threads keep answering small requests.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import math
+import multiprocessing
+import os
 import re
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 import numpy as np
@@ -40,9 +57,12 @@ MAX_SIDE = 8192
 WORKING_SIDE = 512
 """Images are shrunk to at most this many pixels a side before any per-pixel work."""
 LARGE_IMAGE_PIXELS = 1024 * 1024
-"""Images above this many pixels take one of the `HIPPO_IMAGE_DECODERS` slots."""
-SLOT_WAIT = 0.1
-"""Seconds a large image waits for a decoding slot before the request is answered `busy`."""
+"""Images above this many pixels are decoded by a decoder process, taking one of its slots."""
+DECODE_TIMEOUT = 30.0
+"""Seconds a request waits for its decoder process (a 4096 x 4096 PNG takes ~0.1 s; the first
+image of a process also waits for its decoder to start, ~1 s)."""
+DECODER_NICENESS = 10
+"""How much lower the decoder processes' CPU priority is than the serving threads' (`nice`)."""
 
 _DATA_URL = re.compile(
     r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[\w.+-]+=[\w.+-]+)*;base64,", re.ASCII
@@ -147,6 +167,9 @@ def _open(data: bytes, field: str) -> Image.Image:
 
 _slots: threading.BoundedSemaphore | None = None
 _slots_lock = threading.Lock()
+_per_client: Counter[str] = Counter()
+"""Large images being decoded per client address, in this process (under `_slots_lock`)."""
+_pool: ProcessPoolExecutor | None = None
 
 
 def _decoding_slots() -> threading.BoundedSemaphore:
@@ -154,34 +177,152 @@ def _decoding_slots() -> threading.BoundedSemaphore:
     if _slots is None:
         with _slots_lock:
             if _slots is None:
-                _slots = threading.BoundedSemaphore(max(1, int(settings.HIPPO_IMAGE_DECODERS)))
+                _slots = threading.BoundedSemaphore(decoders())
     return _slots
 
 
+def decoders() -> int:
+    """Large images decoded at once by this process (`HIPPO_IMAGE_DECODERS`, at least 1)."""
+    return max(1, int(settings.HIPPO_IMAGE_DECODERS))
+
+
 def reset_decoding_slots() -> None:
-    """Forget the semaphore (tests; a new `HIPPO_IMAGE_DECODERS` takes effect on next use)."""
-    global _slots
-    _slots = None
+    """Forget the semaphore and the decoder processes (tests; new settings apply on next use)."""
+    global _slots, _pool
+    with _slots_lock:
+        _slots = None
+        _per_client.clear()
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _busy(field: str, message: str) -> ApiError:
+    return ApiError(503, "busy", message, {field: [message]}, retry_after=1)
+
+
+def _client_busy(field: str, limit: int) -> ApiError:
+    # 429, not 503: the server has room, this client has used its share (the other clients'
+    # large images are still decoded).
+    message = (
+        f"This client already has {limit} large image(s) being decoded; send large images one "
+        f"after another, or images of at most {LARGE_IMAGE_PIXELS} pixels."
+    )
+    return ApiError(429, "too_many_images", message, {field: [message]}, retry_after=1)
+
+
+def _per_client_limit() -> int:
+    return max(1, int(settings.HIPPO_IMAGE_DECODERS_PER_CLIENT))
+
+
+def refuse_busy_client(client: str, field: str = "image") -> None:
+    """Refuse an image request at once while its client has its share of large images in flight.
+
+    Called before the body is read: a client flooding with large images gets its excess refused
+    for the cost of reading headers, not of parsing a multipart body and an image header each time
+    (measured: refusals after parsing cost the small requests of other clients a third of their
+    throughput). Its small images wait until its large ones are done, too.
+
+    Raises:
+        ApiError: 503 `busy` with `Retry-After: 1`.
+    """
+    limit = _per_client_limit()
+    if _per_client.get(client, 0) >= limit:  # a read of a dict: no lock needed
+        raise _client_busy(field, limit)
 
 
 @contextmanager
-def decoding_slot(image: Image.Image, field: str) -> Iterator[None]:
-    """Hold a decoding slot for a large image; raise 503 `busy` when none frees up quickly."""
-    width, height = image.size
-    if width * height <= LARGE_IMAGE_PIXELS:
+def _client_slot(client: str | None, field: str) -> Iterator[None]:
+    """Count a large image against its client; refuse it beyond the client's share."""
+    if client is None:
         yield
         return
-    slots = _decoding_slots()
-    if not slots.acquire(timeout=SLOT_WAIT):
-        message = (
-            f"The server is decoding other large images; try again shortly, or send an image of "
-            f"at most {LARGE_IMAGE_PIXELS} pixels."
-        )
-        raise ApiError(503, "busy", message, {field: [message]}, retry_after=1)
+    limit = _per_client_limit()
+    with _slots_lock:
+        refused = _per_client[client] >= limit
+        if not refused:
+            _per_client[client] += 1
+    if refused:
+        raise _client_busy(field, limit)
     try:
         yield
     finally:
-        slots.release()
+        with _slots_lock:
+            _per_client[client] -= 1
+            if _per_client[client] <= 0:
+                del _per_client[client]
+
+
+@contextmanager
+def decoding_slot(image: Image.Image, field: str, client: str | None = None) -> Iterator[bool]:
+    """Admit a large image (per client, then in all); yield whether `image` is large.
+
+    Raises:
+        ApiError: 503 `busy` when the client already has its share of large images in flight,
+            or when every decoding slot is taken. Never waits: a request waiting for a slot would
+            hold a serving thread, and eight of them held every thread of both workers
+            (measured: small requests' p50 went from 3 to 200 ms).
+    """
+    width, height = image.size
+    if width * height <= LARGE_IMAGE_PIXELS:
+        yield False
+        return
+    with _client_slot(client, field):
+        slots = _decoding_slots()
+        if not slots.acquire(blocking=False):
+            raise _busy(
+                field,
+                "The server is decoding other large images; try again shortly, or send an image "
+                f"of at most {LARGE_IMAGE_PIXELS} pixels.",
+            )
+        try:
+            yield True
+        finally:
+            slots.release()
+
+
+def _lower_priority() -> None:
+    """Initializer of a decoder process: run below the serving threads' CPU priority."""
+    with contextlib.suppress(OSError):  # not permitted here: decode at the normal priority
+        os.nice(DECODER_NICENESS)
+
+
+def _decoder_pool() -> ProcessPoolExecutor:
+    """This process's decoder processes, started on first use.
+
+    Spawned, not forked: a gunicorn worker has threads (and maybe open database connections)
+    that a forked child would inherit in whatever state they were in.
+    """
+    global _pool
+    with _slots_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=decoders(),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+            )
+        return _pool
+
+
+def _drop_pool(pool: ProcessPoolExecutor) -> None:
+    """Forget a broken or stuck pool; the next large image starts a new one."""
+    global _pool
+    with _slots_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _decode_elsewhere(data: bytes, field: str) -> npt.NDArray[np.float32]:
+    """`_decode_gray(data)` in a decoder process (its exceptions are raised here)."""
+    pool = _decoder_pool()
+    try:
+        future = pool.submit(_decode_gray, data)
+        return future.result(timeout=DECODE_TIMEOUT)
+    except (BrokenProcessPool, FutureTimeout):
+        # A decoder died (killed, out of memory) or hangs: a fresh pool for the next image.
+        _drop_pool(pool)
+        raise _busy(field, "The image decoder was restarted; try again shortly.") from None
 
 
 def _shrink(image: Image.Image) -> Image.Image:
@@ -219,12 +360,30 @@ def _to_gray(image: Image.Image) -> npt.NDArray[np.float32]:
     return np.asarray(image.convert("L"), dtype=np.float32)
 
 
-def decode_image(data: bytes, field: str = "image") -> npt.NDArray[np.float32]:
+def _decode_gray(data: bytes) -> npt.NDArray[np.float32]:
+    """Decode, shrink, orient and flatten an image already checked by `_open` (any process).
+
+    Pillow's own exceptions propagate (the caller maps them): this runs in decoder processes too,
+    which import this module without Django being set up.
+    """
+    with warnings.catch_warnings():
+        # Pillow's DecompressionBombWarning is an error here; our own limit is far lower anyway.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        opened = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        image = ImageOps.exif_transpose(_shrink(opened))
+        return _to_gray(image)
+
+
+def decode_image(
+    data: bytes, field: str = "image", client: str | None = None
+) -> npt.NDArray[np.float32]:
     """Decode PNG/JPEG bytes into a 2-D grayscale array (0 = black, 255 = white).
 
     Args:
         data: The file's bytes.
         field: The request field named in error messages.
+        client: The client's address, for the per-client bound on large images (None: no
+            per-client bound, e.g. outside a request).
 
     Returns:
         A `(height, width)` float32 array in 0..255, either polarity.
@@ -232,16 +391,13 @@ def decode_image(data: bytes, field: str = "image") -> npt.NDArray[np.float32]:
     Raises:
         ApiError: `invalid_input` for anything that is not a decodable PNG/JPEG image,
             `payload_too_large` for a file or an image above the limits, `busy` (503) when
-            every decoding slot is taken by other large images.
+            the client already has its share of large images being decoded, or every decoding
+            slot is taken by other large images.
     """
     image = _open(data, field)
     try:
-        with warnings.catch_warnings(), decoding_slot(image, field):
-            # Pillow's DecompressionBombWarning is an error here; our own limit is far lower anyway.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = _shrink(image)
-            image = ImageOps.exif_transpose(image)
-            return _to_gray(image)
+        with decoding_slot(image, field, client) as large:
+            return _decode_elsewhere(data, field) if large else _decode_gray(data)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombWarning) as exc:
         raise invalid_input(
             {field: [f"the image cannot be decoded ({type(exc).__name__})"]}

@@ -44,7 +44,7 @@ from inference.response_serializers import (
     ReadinessResponseSerializer,
 )
 
-MODEL_ERRORS = ("model_not_found", "no_default_model", "model_unavailable")
+MODEL_ERRORS = ("model_not_found", "no_default_model", "model_unavailable", "database_unavailable")
 """The errors of every operation that names a model (or uses the default)."""
 
 MODEL_PATH_PARAMETER = OpenApiParameter(
@@ -130,7 +130,9 @@ predict_image = extend_schema(
     },
     responses={
         200: ImagePredictResponseSerializer,
-        **error_responses(*BODY_ERRORS, "malformed_multipart", *MODEL_ERRORS),
+        **error_responses(
+            *BODY_ERRORS, "malformed_multipart", "busy", "too_many_images", *MODEL_ERRORS
+        ),
     },
     examples=[
         # The first example is what Swagger UI's try-it-out sends: the default model.
@@ -145,6 +147,52 @@ predict_image = extend_schema(
             {**EXAMPLE_PREDICTION, "model": EXAMPLE_MODEL, "pixels": EXAMPLE_PIXELS},
         ),
     ],
+)
+
+
+_LSTM_ROWS = [[0.0, 0.12, -0.05], [0.01, 0.2, -0.11]]
+"""Two of the 28 steps of three of the units, for the recurrent examples."""
+
+activations_lstm_example = example(
+    "An LSTM (shortened: 28 steps × 128 units are 2 × 3 here)",
+    {
+        **EXAMPLE_PREDICTION,
+        "model": "mnist-lstm128",
+        "layers": [[0.0, 1.0], [0.0, 1.0], [0.01, 0.2, -0.11], EXAMPLE_PREDICTION["probabilities"]],
+        "layer_details": [
+            {
+                "index": 2,
+                "size": 128,
+                "activation": "identity",
+                "type": "lstm",
+                "shape": [128],
+                "weights_layer": 0,
+                "values": [0.01, 0.2, -0.11],
+                "pre_activations": [0.01, 0.2, -0.11],
+                "recurrent": {
+                    "steps": 28,
+                    "units": 128,
+                    "shape": [28, 128],
+                    "hidden": _LSTM_ROWS,
+                    "gates": {
+                        "i": [[0.5, 0.6, 0.4]],
+                        "f": [[0.73, 0.8, 0.7]],
+                        "g": [[0.0, 0.3, -0.2]],
+                        "o": [[0.5, 0.52, 0.49]],
+                    },
+                    "cell": _LSTM_ROWS,
+                },
+            },
+        ],
+        "step_predictions": {
+            "layer": 2,
+            "shape": [28, 10],
+            "predicted_digits": [0, 7, 1],
+            "confidences": [0.1, 0.31, 0.981],
+            "probabilities": [[0.1] * 10, EXAMPLE_PREDICTION["probabilities"]],
+            "settled_step": 9,
+        },
+    },
 )
 
 
@@ -209,6 +257,7 @@ activations = extend_schema(
                 ],
             },
         ),
+        activations_lstm_example,
     ],
 )
 
@@ -216,7 +265,7 @@ activations = extend_schema(
 models_list = extend_schema(
     operation_id="models_list",
     summary="The enabled models and the default",
-    responses={200: ModelListResponseSerializer, **error_responses()},
+    responses={200: ModelListResponseSerializer, **error_responses("database_unavailable")},
     examples=[example("Models", {"models": [EXAMPLE_SUMMARY], "default": EXAMPLE_MODEL})],
 )
 
@@ -225,7 +274,10 @@ models_retrieve = extend_schema(
     operation_id="models_retrieve",
     summary="One model with its metrics and training history",
     parameters=[MODEL_PATH_PARAMETER],
-    responses={200: ModelDetailResponseSerializer, **error_responses("model_not_found")},
+    responses={
+        200: ModelDetailResponseSerializer,
+        **error_responses("model_not_found", "database_unavailable"),
+    },
     examples=[
         example(
             "A model",
@@ -294,6 +346,28 @@ models_weights = extend_schema(
                 "weights": [[0.12, -0.3, 0.05]],
                 "biases": [0.01],
                 "image_shape": None,
+            },
+        ),
+        example(
+            "An LSTM layer (shortened: 128 units, 28 inputs per step)",
+            {
+                "model": "mnist-lstm128",
+                "layer": 0,
+                "type": "lstm",
+                "shape": [512, 156],
+                "weights": [[0.12, -0.3, 0.05]],
+                "biases": [0.0, 1.0],
+                "image_shape": None,
+                "recurrent": {
+                    "features": 28,
+                    "units": 128,
+                    "gates": ["i", "f", "g", "o"],
+                    "input_weight_shape": [28, 128],
+                    "recurrent_weight_shape": [128, 128],
+                    "input_weights": {"i": [[0.12, -0.3]], "f": [[0.02, 0.1]]},
+                    "recurrent_weights": {"i": [[0.05, -0.01]], "f": [[0.2, 0.03]]},
+                    "biases": {"i": [0.0, 0.0], "f": [1.0, 1.0]},
+                },
             },
         ),
         example(

@@ -10,6 +10,11 @@ request. When the row says the model is
 enabled, available and already loaded, the network comes straight from the cache; anything else
 (no default row, a disabled or broken model, a network not loaded yet) goes through
 `registry.services.resolve_model`, which applies every rule and raises the registry's errors.
+
+When the database goes away, the last row read is served for up to `HIPPO_DB_STALE_SECONDS` after
+it was read, so `/predict`, `/activations`, `/predict/image` and the weights of a network already
+loaded keep answering through a short outage; then, and for anything needing a query, 503
+`database_unavailable` (`api.errors`) with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -44,8 +50,14 @@ def _connection() -> BaseDatabaseWrapper:
     return connections[_compiled(False)[2]]
 
 
-ROWS = RowCache(_connection)
-"""This process's cache of model rows (the default under the key None)."""
+def _stale_seconds() -> float:
+    return max(0.0, float(settings.HIPPO_DB_STALE_SECONDS))
+
+
+ROWS = RowCache(_connection, stale_if_error=_stale_seconds)
+"""This process's cache of model rows (the default under the key None): while the database
+fails, a row read less than `HIPPO_DB_STALE_SECONDS` ago is still served (see
+`inference.row_cache`), so a network already loaded keeps answering through a short outage."""
 
 
 def _query(name: str | None, connection: BaseDatabaseWrapper) -> tuple[Any, ...] | None:

@@ -57,6 +57,70 @@ class ImagePredictResponseSerializer(PredictResponseSerializer):
     )
 
 
+def _matrix(help_text: str, allow_null: bool = False) -> serializers.ListField:
+    """A list of rows of numbers (a matrix, row-major)."""
+    return serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        help_text=help_text,
+        allow_null=allow_null,
+    )
+
+
+class RecurrentStatesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A recurrent layer's state (and gates) after every step of the sequence it read."""
+
+    steps = serializers.IntegerField(min_value=1, help_text="T: 28 for a digit read row by row.")
+    units = serializers.IntegerField(min_value=1, help_text="H: the size of the hidden state.")
+    shape = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        help_text="[steps, units]: the shape of `hidden`, of each gate and of `cell`.",
+    )
+    hidden = _matrix(
+        "hₜ after each step t: one row of `units` numbers per step (row t is the "
+        "state after reading rows 0..t of the digit)."
+    )
+    gates = serializers.DictField(
+        child=serializers.ListField(child=serializers.ListField(child=serializers.FloatField())),
+        help_text="The gate activations after each step by name, each [steps, units]: LSTM "
+        '"i", "f", "g", "o" (input, forget, candidate, output); GRU "r", "z", "n" (reset, '
+        "update, candidate); empty for a simple RNN.",
+    )
+    cell = _matrix(
+        "The LSTM's cell state cₜ, [steps, units]; null for the RNN and GRU.", allow_null=True
+    )
+
+
+class StepPredictionsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The prediction after each step (row) of a recurrent model."""
+
+    layer = serializers.IntegerField(
+        min_value=1,
+        help_text="`index` of the layer detail whose states are read: the LAST recurrent layer "
+        "(an earlier layer of a stack feeds it, not the output).",
+    )
+    shape = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        help_text="[steps, 10]: the shape of `probabilities`.",
+    )
+    predicted_digits = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=NUM_CLASSES - 1),
+        help_text="The digit on top after each step.",
+    )
+    confidences = serializers.ListField(
+        child=serializers.FloatField(), help_text="Its probability after each step."
+    )
+    probabilities = _matrix(
+        "After step t: the layers after the last recurrent layer, and the output activation, "
+        "applied to its state hₜ (what the model would answer had it read only rows 0..t). "
+        "The last row is the model's answer."
+    )
+    settled_step = serializers.IntegerField(
+        min_value=0,
+        help_text="The first step (0-based) from which `predicted_digits` stays the final "
+        "answer: the row by which the model 'knows' (row settled_step + 1, counting from 1).",
+    )
+
+
 class LayerDetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """One layer's activations."""
 
@@ -86,6 +150,11 @@ class LayerDetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="The `layer` of GET /models/{name}/weights with this layer's incoming "
         "parameters; null for layers without parameters.",
     )
+    recurrent = RecurrentStatesSerializer(
+        required=False,
+        help_text="Recurrent layers (rnn, lstm, gru) only: every step's state and gates. "
+        "`values` stay what the layer outputs (its last state, or every state).",
+    )
 
 
 class ActivationsResponseSerializer(PredictResponseSerializer):
@@ -96,6 +165,44 @@ class ActivationsResponseSerializer(PredictResponseSerializer):
         help_text="Values of every layer, input first (the original Hippo API's shape).",
     )
     layer_details = LayerDetailSerializer(many=True)
+    step_predictions = StepPredictionsSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Models with recurrent layers only: the prediction after each row. Null when "
+        "the last recurrent layer returns every state (the layers after it read all steps at "
+        "once, so there is no answer so far).",
+    )
+
+
+class RecurrentWeightsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A recurrent layer's parameters cut per gate."""
+
+    features = serializers.IntegerField(min_value=1, help_text="F: inputs per step (28 pixels).")
+    units = serializers.IntegerField(min_value=1, help_text="H.")
+    gates = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='The column blocks in order: LSTM "i", "f", "g", "o"; GRU "r", "z", "n"; '
+        'simple RNN "h" (its one block).',
+    )
+    input_weight_shape = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), help_text="[F, H]: each gate's W."
+    )
+    recurrent_weight_shape = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), help_text="[H, H]: each gate's U."
+    )
+    input_weights = serializers.DictField(
+        child=serializers.ListField(child=serializers.ListField(child=serializers.FloatField())),
+        help_text="Per gate, W (F × H): aₜ = xₜW + hₜ₋₁U + b.",
+    )
+    recurrent_weights = serializers.DictField(
+        child=serializers.ListField(child=serializers.ListField(child=serializers.FloatField())),
+        help_text="Per gate, U (H × H).",
+    )
+    biases = serializers.DictField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        help_text='Per gate, b (H); the GRU also has "hn", the recurrent bias inside the reset '
+        "gate.",
+    )
 
 
 class HubLocationSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -168,13 +275,18 @@ class LayerWeightsResponseSerializer(serializers.Serializer):  # type: ignore[ty
     type = serializers.CharField(help_text=PARAMETER_KINDS_HELP)
     shape = serializers.ListField(
         child=serializers.IntegerField(),
-        help_text="[out, in] for dense, [out_channels, in_channels, kh, kw] for conv2d",
+        help_text="[out, in] for dense, [out_channels, in_channels, kh, kw] for conv2d, "
+        "[gates·units, features + units] for recurrent layers (the shape of `weights`)",
     )
     weights = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField()),
-        help_text="One row per neuron / output channel (a kernel, flat over kernel_shape).",
+        help_text="One row per neuron / output channel (a kernel, flat over kernel_shape) / "
+        "recurrent gate unit (its input weights, then its recurrent weights).",
     )
-    biases = serializers.ListField(child=serializers.FloatField())
+    biases = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="One per row of `weights` (the GRU: 4 × units, its recurrent bias last).",
+    )
     image_shape = serializers.ListField(
         child=serializers.IntegerField(),
         allow_null=True,
@@ -185,6 +297,9 @@ class LayerWeightsResponseSerializer(serializers.Serializer):  # type: ignore[ty
         child=serializers.IntegerField(),
         required=False,
         help_text="conv2d only: [in_channels, kh, kw].",
+    )
+    recurrent = RecurrentWeightsSerializer(
+        required=False, help_text="Recurrent layers only: W, U and b cut per gate."
     )
 
 
@@ -202,6 +317,15 @@ class NeuronWeightsResponseSerializer(serializers.Serializer):  # type: ignore[t
         child=serializers.IntegerField(),
         required=False,
         help_text="conv2d only: [in_channels, kh, kw].",
+    )
+    gate = serializers.CharField(
+        required=False,
+        help_text="Recurrent layers only: the gate of row `neuron` (`neuron` // units).",
+    )
+    unit = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="Recurrent layers only: the unit of row `neuron` (`neuron` % units).",
     )
 
 

@@ -18,10 +18,12 @@ from api.errors import invalid_input, to_api_error
 from api.values import pixels_json
 from inference.errors import model_output_invalid
 from inference.images import decode_image
+from inference.recurrent import add_recurrent_activations, recurrent_layer_weights
 from inference.resolver import network_for, resolve_network
 from inference.row_cache import RowCache
 from mnist_samples.services import mnist_status
 from nn_core.constants import IMAGE_SIDE, INPUT_SIZE
+from nn_core.layers import Recurrent
 from nn_core.preprocessing import normalize_digit
 from registry import services as registry
 from registry.downloads import hub_state
@@ -99,9 +101,12 @@ def predict_batch(batch: npt.NDArray[np.float32], model: str | None = None) -> d
     }
 
 
-def image_to_pixels(data: bytes) -> npt.NDArray[np.float32]:
-    """Decode an image and normalise it the way MNIST was made: 784 float32 pixels in 0..1."""
-    gray = decode_image(data)
+def image_to_pixels(data: bytes, client: str | None = None) -> npt.NDArray[np.float32]:
+    """Decode an image and normalise it the way MNIST was made: 784 float32 pixels in 0..1.
+
+    `client` (the client's address) bounds the large images decoded at once per client.
+    """
+    gray = decode_image(data, client=client)
     try:
         pixels = normalize_digit(gray)
     except ValueError as exc:  # a blank image: nothing to recognise
@@ -109,10 +114,15 @@ def image_to_pixels(data: bytes) -> npt.NDArray[np.float32]:
     return np.asarray(pixels, dtype=np.float32).reshape(-1)
 
 
-def predict_image(data: bytes, model: str | None = None) -> dict[str, Any]:
-    """Predict the digit drawn in a PNG/JPEG image; also return the 784 pixels the network saw."""
+def predict_image(
+    data: bytes, model: str | None = None, client: str | None = None
+) -> dict[str, Any]:
+    """Predict the digit drawn in a PNG/JPEG image; also return the 784 pixels the network saw.
+
+    `client` (the client's address) bounds the large images decoded at once per client.
+    """
     name, network = resolve_network(model or None)  # an unknown model is reported first
-    pixels = image_to_pixels(data)
+    pixels = image_to_pixels(data, client)
     result = network.predict(pixels.reshape(1, -1))
     _require_finite(name, result.probabilities, "the output")
     return {
@@ -157,12 +167,17 @@ def activations(pixels: npt.NDArray[np.float32], model: str | None = None) -> di
         }
         for layer in layers
     ]
+    # Recurrent layers' steps and gates, and the prediction after each row ({} for other models).
+    steps = add_recurrent_activations(
+        network, pixels, details, lambda values, what: _require_finite(name, values, what)
+    )
     output = np.asarray(layers[-1].values, dtype=np.float64).ravel()
     return {
         **_prediction(output),
         "model": name,
         "layers": [detail["values"] for detail in details],
         "layer_details": details,
+        **steps,
     }
 
 
@@ -181,6 +196,8 @@ def layer_weights(name: str, layer: int, neuron: int | None = None) -> dict[str,
     if layer >= len(layers):
         raise invalid_input({"layer": [f"this model has layers 0..{len(layers) - 1}; got {layer}"]})
     found = layers[layer]
+    if isinstance(found, Recurrent):  # W, U and b per gate (inference.recurrent)
+        return recurrent_layer_weights(model, layer, found, neuron)
     raw, raw_biases = found.params
     biases = np.asarray(raw_biases, dtype=np.float64).ravel()
     weights = np.asarray(raw, dtype=np.float64).reshape(len(biases), -1)

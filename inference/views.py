@@ -17,12 +17,18 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.clients import client_address
 from api.errors import invalid_input, payload_too_large
 from api.parsers import JSONParser
 from api.views import ApiView
 from inference import openapi, services
 from inference.binary import PixelBatch
-from inference.images import decode_data_url, max_image_bytes, multipart_model
+from inference.images import (
+    decode_data_url,
+    max_image_bytes,
+    multipart_model,
+    refuse_busy_client,
+)
 from inference.parsers import NpyParser, OctetStreamParser
 from inference.request_bodies import pixels_input, predict_input
 from inference.request_serializers import (
@@ -40,6 +46,11 @@ def _binary_model(request: Request) -> str | None:
     query.is_valid(raise_exception=True)
     model: str | None = query.validated_data.get("model")
     return model
+
+
+def _client_address(request: Request) -> str:
+    """The client's address, by the one rule every per-client limit uses (`api.clients`)."""
+    return client_address(request.META)
 
 
 class PredictView(ApiView):
@@ -66,6 +77,8 @@ class PredictImageView(ApiView):
     @openapi.predict_image
     def post(self, request: Request) -> Response:
         """Decode, normalise and predict."""
+        client = _client_address(request)
+        refuse_busy_client(client)  # before the body is read: a flood's excess costs little
         declared = request.META.get("CONTENT_LENGTH") or ""
         # A data: URL is 4/3 of the image, plus some room for the JSON or multipart framing.
         if declared.isdigit() and int(declared) > max_image_bytes() * 4 // 3 + 64 * 1024:
@@ -85,7 +98,7 @@ class PredictImageView(ApiView):
             serializer.is_valid(raise_exception=True)
             data = decode_data_url(serializer.validated_data["image"])
             model = serializer.validated_data.get("model")
-        return Response(services.predict_image(data, model))
+        return Response(services.predict_image(data, model, client))
 
 
 class ActivationsView(ApiView):

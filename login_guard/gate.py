@@ -20,8 +20,8 @@ from typing import Final
 
 from django.http import HttpRequest
 
+from api.clients import client_address as address_from
 from login_guard import hashing, memory
-from login_guard.limits import address_from
 from login_guard.responses import BUSY_CODE, LOCKED_CODE
 
 FORM_BYTES: Final = 16 * 1024

@@ -16,9 +16,7 @@ never tell whether an account exists.
 
 from __future__ import annotations
 
-import ipaddress
 import math
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Final
 
@@ -29,6 +27,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+
+from api.clients import client_address as address_from
 
 LOCKOUT_PARAMETERS: Final[list[str | list[str]]] = [["username", "ip_address"], "ip_address"]
 """axes' keys, in the order of `failure_limits()`."""
@@ -54,45 +54,6 @@ def cool_off(request: HttpRequest | None = None) -> timedelta:
 def client_address(request: HttpRequest) -> str:
     """The client's address (axes' `AXES_CLIENT_IP_CALLABLE`; see `address_from`)."""
     return address_from(request.META)
-
-
-def address_from(meta: Mapping[str, Any]) -> str:
-    """The client's address: `REMOTE_ADDR`, or behind trusted proxies the one they forwarded.
-
-    `meta` is a request's `META` or a WSGI environ (the same keys).
-
-    With `HIPPO_TRUSTED_PROXIES` (addresses or networks) set and the request coming from one of
-    them, `X-Forwarded-For` is read from the right: each trusted proxy appends the address it
-    received the request from, so the first entry that is not a trusted proxy is the client.
-    Entries further left were written by the client itself and are never believed.
-    """
-    remote: str = meta.get("REMOTE_ADDR", "")
-    trusted = settings.HIPPO_TRUSTED_PROXIES
-    if not trusted or not _in_networks(remote, trusted):
-        return remote
-    forwarded: str = meta.get("HTTP_X_FORWARDED_FOR", "")
-    for entry in reversed([part.strip() for part in forwarded.split(",")]):
-        if not _is_address(entry):
-            return remote  # a malformed header: fall back to the proxy's own address
-        if not _in_networks(entry, trusted):
-            return entry
-    return remote
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _in_networks(address: str, networks: list[str]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
 def client_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -71,12 +71,39 @@ def learning_rate_range(optimizer: str, activation: str = "relu") -> LearningRat
 ADAM_EPSILON = 1e-8
 
 
+OptimizerState = dict[str, Any]
+"""What an optimizer remembers between steps: lists of arrays (shaped like the parameters) by
+name, and integers (Adam's step count). A resumed run loads it back (:meth:`Optimizer.load_state`)
+so that its next step is the one the uninterrupted run would have taken."""
+
+
 class Optimizer(Protocol):
     """Updates parameters in place from their gradients."""
 
     def step(self, params: list[Array], grads: list[Array], learning_rate: float) -> None:
         """Apply one update; ``grads[i]`` is ∂C/∂``params[i]`` and may be overwritten."""
         ...
+
+    def state(self) -> OptimizerState:
+        """A copy of what the optimizer remembers (arrays copied: training goes on)."""
+        ...
+
+    def load_state(self, state: OptimizerState) -> None:
+        """Continue from :meth:`state` of an optimizer of the same kind and parameter shapes."""
+        ...
+
+
+def _load_arrays(name: str, mine: list[Array], saved: Any) -> None:
+    """Copy saved arrays into the optimizer's own (shapes checked: a wrong file is loud)."""
+    if not isinstance(saved, list | tuple) or len(saved) != len(mine):
+        raise ValueError(f"optimizer state {name!r}: expected {len(mine)} arrays")
+    for index, (target, source) in enumerate(zip(mine, saved, strict=True)):
+        if np.shape(source) != target.shape:
+            raise ValueError(
+                f"optimizer state {name!r}[{index}]: shape {np.shape(source)}, "
+                f"expected {target.shape}"
+            )
+        target[...] = source
 
 
 class SGD:
@@ -87,6 +114,13 @@ class SGD:
         for p, g in zip(params, grads, strict=True):
             g *= learning_rate
             p -= g
+
+    def state(self) -> OptimizerState:
+        """Plain gradient descent remembers nothing."""
+        return {}
+
+    def load_state(self, state: OptimizerState) -> None:
+        """Nothing to load."""
 
 
 class Momentum:
@@ -105,6 +139,14 @@ class Momentum:
             g *= learning_rate
             v -= g
             p += v
+
+    def state(self) -> OptimizerState:
+        """The velocities."""
+        return {"velocities": [v.copy() for v in self.velocities]}
+
+    def load_state(self, state: OptimizerState) -> None:
+        """Continue with saved velocities."""
+        _load_arrays("velocities", self.velocities, state.get("velocities"))
 
 
 class Adam:
@@ -150,6 +192,20 @@ class Adam:
             np.divide(m, s, out=s)
             s *= step_size
             p -= s
+
+    def state(self) -> OptimizerState:
+        """The step count and both moment estimates."""
+        return {
+            "t": self.t,
+            "first": [m.copy() for m in self.first],
+            "second": [v.copy() for v in self.second],
+        }
+
+    def load_state(self, state: OptimizerState) -> None:
+        """Continue from a saved step count and moments."""
+        self.t = int(state.get("t", 0))
+        _load_arrays("first", self.first, state.get("first"))
+        _load_arrays("second", self.second, state.get("second"))
 
 
 def make_optimizer(

@@ -60,7 +60,7 @@ from nn_core.inspection import (
 from nn_core.layers import Conv2D, Layer
 from nn_core.layers.stack import build_stack
 from nn_core.original_api import OriginalHippoApi
-from nn_core.training_loop import Augment, EpochReport
+from nn_core.training_loop import Augment, EpochReport, LoopState
 from nn_core.training_loop import train as run_training
 
 EVAL_CHUNK = 8192
@@ -413,6 +413,8 @@ class Sequential(OriginalHippoApi):
         augment: Augment | None = None,
         on_batch: Callable[[int, int], None] | None = None,
         on_epoch: Callable[[EpochReport], bool | None] | None = None,
+        resume: LoopState | None = None,
+        on_checkpoint: Callable[[LoopState], None] | None = None,
     ) -> list[EpochReport]:
         """Train with the options of one hyperparameter object (what :meth:`train` builds).
 
@@ -429,6 +431,9 @@ class Sequential(OriginalHippoApi):
             on_batch: Called after every mini-batch with (batches done, batches in the epoch).
             on_epoch: Called after every epoch with its :class:`EpochReport`; returning False
                 stops training.
+            resume: Continue from a saved loop state; the network must hold the parameters
+                saved with it (:class:`~nn_core.training_loop.LoopState`).
+            on_checkpoint: Called after every epoch with the loop's state, to save it.
 
         Returns:
             One :class:`EpochReport` per completed epoch.
@@ -451,7 +456,18 @@ class Sequential(OriginalHippoApi):
             arrays = [np.require(p, self.dtype, ["C", "W", "O"]) for p in layer.params]
             if any(a is not p for a, p in zip(arrays, layer.params, strict=True)):
                 layer.set_parameters(*arrays)
-        return run_training(self, X, Y, hyperparameters, augment, eval_set, on_batch, on_epoch)
+        return run_training(
+            self,
+            X,
+            Y,
+            hyperparameters,
+            augment,
+            eval_set,
+            on_batch,
+            on_epoch,
+            resume=resume,
+            on_checkpoint=on_checkpoint,
+        )
 
     # ----------------------------------------------------------------------------------------
     # Data in the original Hippo's and in array form

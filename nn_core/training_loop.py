@@ -31,7 +31,7 @@ from nn_core.arrays import Array
 from nn_core.clipping import clip_gradient_norm
 from nn_core.divergence import STALL_MIN_LOSS, STALL_PATIENCE, DivergenceGuard, TrainingDiverged
 from nn_core.hyperparameters import Hyperparameters
-from nn_core.optimizers import Optimizer, make_optimizer
+from nn_core.optimizers import Optimizer, OptimizerState, make_optimizer
 from nn_core.schedules import learning_rate_at
 from nn_core.trainable import Trainable
 
@@ -86,6 +86,25 @@ class EpochReport:
     clipped_fraction: float | None = None
 
 
+@dataclass(frozen=True)
+class LoopState:
+    """Where the loop stands after an epoch, beyond the parameters: enough to go on exactly.
+
+    A run resumed from this state and the network's parameters of the same moment takes the
+    very steps the uninterrupted run would have taken (same shuffles, dropout masks,
+    augmentations, learning rates and optimizer updates), so it ends with the same weights.
+
+    Attributes:
+        epoch: Epochs completed (the next one is ``epoch + 1``; the schedule follows from it).
+        optimizer: The optimizer's memory (:meth:`nn_core.optimizers.Optimizer.state`).
+        rng: The network's generator state (``bit_generator.state``: plain, JSON-ready values).
+    """
+
+    epoch: int
+    optimizer: OptimizerState
+    rng: dict[str, Any]
+
+
 def train(
     network: Trainable,
     X: Array,
@@ -95,6 +114,9 @@ def train(
     eval_set: tuple[Array, NDArray[np.int64]] | None,
     on_batch: Callable[[int, int], None] | None,
     on_epoch: Callable[[EpochReport], bool | None] | None,
+    *,
+    resume: LoopState | None = None,
+    on_checkpoint: Callable[[LoopState], None] | None = None,
 ) -> list[EpochReport]:
     """Run ``options.epochs`` epochs of mini-batch training on rows X with target rows Y.
 
@@ -108,6 +130,10 @@ def train(
         eval_set: Evaluated after each epoch for the report's accuracy and loss.
         on_batch: Called after every mini-batch with (batches done, batches in the epoch).
         on_epoch: Called after every epoch; returning False stops training.
+        resume: Continue a run from this state (the network already holds the parameters saved
+            with it): epochs ``resume.epoch + 1`` … ``options.epochs`` are run.
+        on_checkpoint: Called after every epoch (after ``on_epoch``) with the loop's state, for
+            a caller that saves checkpoints; None costs nothing.
 
     Raises:
         TrainingDiverged: See the module docstring; the parameters are restored first.
@@ -127,10 +153,16 @@ def train(
         grads=grads,
     )
     reports: list[EpochReport] = []
+    first_epoch = 1
+    if resume is not None:
+        state.optimizer.load_state(resume.optimizer)
+        # In place: the layers (dropout) share this generator object.
+        network.rng.bit_generator.state = resume.rng
+        first_epoch = resume.epoch + 1
     threads = CONV_BLAS_THREADS if network.has_convolutions else TRAINING_BLAS_THREADS
     try:
         with limit_blas_threads(threads):
-            for epoch in range(1, options.epochs + 1):
+            for epoch in range(first_epoch, options.epochs + 1):
                 started = time.perf_counter()
                 rate = learning_rate_at(
                     options.schedule, options.learning_rate, epoch - 1, options.epochs
@@ -153,7 +185,14 @@ def train(
                     clipped_fraction=norms.clipped_fraction if norms is not None else None,
                 )
                 reports.append(report)
-                if on_epoch is not None and on_epoch(report) is False:
+                stop = on_epoch is not None and on_epoch(report) is False
+                if on_checkpoint is not None:
+                    on_checkpoint(
+                        LoopState(
+                            epoch, state.optimizer.state(), dict(network.rng.bit_generator.state)
+                        )
+                    )
+                if stop:
                     break
     finally:
         network.clear_buffers()
@@ -260,6 +299,7 @@ __all__: list[Any] = [
     "Augment",
     "DivergenceGuard",
     "EpochReport",
+    "LoopState",
     "TrainingDiverged",
     "limit_blas_threads",
     "train",

@@ -3,10 +3,15 @@
 Mirrored fields are read-only; `display_name`, `description`, `enabled` and `is_default` are
 editable, and setting `is_default` goes through `make_default` (validation included), so
 the admin can never make a broken or disabled model the default.
+
+A list request whose query (a list filter, the search) or action selection holds a NUL character
+is answered 400: PostgreSQL refuses NUL in text, so such a filter would reach the database and
+fail there as a 500. (The other views never query with their query string.)
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, TypeGuard
 
@@ -14,8 +19,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import BadRequest
+from django.db import DatabaseError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
@@ -27,10 +34,23 @@ from registry.errors import RegistryError
 from registry.layout import MIRRORED_FIELDS
 from registry.loading import model_image_bytes
 from registry.models import RegisteredModel, Status
+from registry.safe_text import printable
 from registry.sync import sync_models
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES = "admin/registry/registeredmodel"
 SYNC_ACTION = "sync_from_hub"
+
+
+def _holds_nul(data: QueryDict) -> bool:
+    return any("\x00" in key or "\x00" in value for key, values in data.lists() for value in values)
+
+
+def refuse_nul(request: HttpRequest) -> None:
+    """Raise `BadRequest` (a 400 page) when the query or the posted form holds a NUL character."""
+    if _holds_nul(request.GET) or (request.method == "POST" and _holds_nul(request.POST)):
+        raise BadRequest("the request holds a NUL character, which no field can contain")
 
 
 class RegisteredModelForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -324,21 +344,36 @@ class RegisteredModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         try:
             report = sync_models(deadline=deadline)
         except RegistryError as exc:
+            why = printable(exc.message)
+        except (DatabaseError, OSError):
+            # The database or the disk, not the sync: the site's 503 page says which, the same
+            # as for every other page (`api.error_pages.server_error`).
+            raise
+        except Exception as exc:  # a page saying what happened, never a 500
+            logger.exception("the admin's sync failed")
+            why = f"unexpected error ({type(exc).__name__}), see the server log"
+        else:
+            why = ""
+        if why:
             took = time.monotonic() - started
             self.message_user(
                 request,
                 f"Sync failed after {took:.1f} s (deadline {deadline:g} s), the registry is "
-                f"unchanged: {exc.message}",
+                f"unchanged: {why}",
                 messages.ERROR,
             )
             return
-        level = messages.SUCCESS if report.changed else messages.INFO
+        if report.skipped:
+            level = messages.WARNING
+        else:
+            level = messages.SUCCESS if report.changed else messages.INFO
         self.message_user(request, " ".join(report.lines()), level)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        """Let "Sync from the Hub" run without selecting rows (Django asks for a selection)."""
+        """Refuse NUL (module docstring); let "Sync from the Hub" run without selecting rows."""
+        refuse_nul(request)
         if (
             request.method == "POST"
             and request.POST.get("action") == SYNC_ACTION

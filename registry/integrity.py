@@ -1,6 +1,7 @@
 """Checks that a model's files are fit to serve: `check_files`, used by push, sync and each load.
 
-`check_files` compares the weights with their recorded SHA-256, loads and validates both files
+`check_files` compares the weights and the metadata with their recorded SHA-256, loads and validates
+both files
 (`nn_core.model_files`), compares the layer sizes with the registered ones, and runs the probe.
 A weights file can be well-formed, with the right shapes and only finite numbers, and still be
 damaged: 64 overwritten bytes turn some weights into huge values whose products overflow to
@@ -11,15 +12,22 @@ refuses non-finite outputs, and serving checks each answer the same way (`non_fi
 from __future__ import annotations
 
 import functools
+import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from nn_core.model_files import LoadedModel, ModelFileError, load_model, sha256_file
 from nn_core.sequential import Sequential
+
+if TYPE_CHECKING:
+    from registry.stores.base import ModelStore
+
+logger = logging.getLogger(__name__)
 
 PROBE_IMAGES = 8
 PROBE_SEED = 20240909
@@ -84,15 +92,18 @@ class FilesRejected(Exception):  # noqa: N818 (reads as what happened: "raise Fi
         stage: The check that failed: "checksum", "invalid" (the files do not load), "sizes"
             (other layer sizes than registered) or "probe".
         detail: What the check found, worded to follow the file's name ("failed validation: ...").
+        subject: The file that failed when it is not the weights (the metadata's checksum).
     """
 
-    def __init__(self, stage: Stage, detail: str) -> None:
+    def __init__(self, stage: Stage, detail: str, subject: str = "") -> None:
         super().__init__(detail)
         self.stage = stage
         self.detail = detail
+        self.subject = subject
 
     def reason(self, filename: str, revision: str = "") -> str:
         """The sentence the registry records (a row's status reason, a sync report)."""
+        filename = self.subject or filename
         if self.stage == "checksum":
             return f"checksum mismatch: {filename} at revision {revision[:12]} {self.detail}"
         if self.stage == "sizes":
@@ -105,6 +116,7 @@ def check_files(
     metadata: Path,
     *,
     sha256: str | None = None,
+    metadata_sha256: str | None = None,
     sizes: Sequence[int] | None = None,
 ) -> LoadedModel:
     """Verify, load and probe a model's files; the loaded model when they are fit to serve.
@@ -113,6 +125,8 @@ def check_files(
         weights: The `.safetensors` file.
         metadata: Its `.json` metadata.
         sha256: The SHA-256 the weights must have (None: not compared).
+        metadata_sha256: The SHA-256 the metadata must have (None: not compared). The metadata
+            decides the activations, so a changed byte there changes every answer too.
         sizes: The layer sizes the network must have (None: not compared).
 
     Raises:
@@ -122,6 +136,14 @@ def check_files(
         actual = sha256_file(weights)
         if actual != sha256:
             raise FilesRejected("checksum", f"has SHA-256 {actual}, expected {sha256}")
+    if metadata_sha256:
+        actual = sha256_file(metadata)
+        if actual != metadata_sha256:
+            raise FilesRejected(
+                "checksum",
+                f"has SHA-256 {actual}, expected {metadata_sha256}",
+                subject=metadata.name,
+            )
     try:
         loaded = load_model(weights, metadata)
     except (ModelFileError, OSError) as exc:
@@ -136,3 +158,64 @@ def check_files(
     if problem:
         raise FilesRejected("probe", problem)
     return loaded
+
+
+def fetch_verified(store: ModelStore, filename: str, revision: str, sha256: str | None) -> Path:
+    """`store.fetch` a file and compare it with its recorded SHA-256 (None: not compared).
+
+    A copy that does not match is removed from the cache (blob and snapshot link) and fetched
+    once more, so bytes damaged on the way, or cached by an older version that kept them, are
+    never kept; when the second copy fails too, it is removed as well and the next attempt (the
+    next sync, the next load) downloads again. A local store has no cache: its file is the
+    original, so a mismatch there is a damaged store.
+
+    Raises:
+        FilesRejected: Both copies differ from `sha256` (stage "checksum", `subject` the file).
+        StoreError: The store cannot provide the file.
+    """
+    path = store.fetch(filename, revision)
+    if not sha256:
+        return path
+    for attempt in (1, 2):
+        actual = sha256_file(path)
+        if actual == sha256:
+            return path
+        store.discard(filename, revision)
+        logger.warning(
+            "%s at revision %s has SHA-256 %s, expected %s: removed from the cache (attempt %d)",
+            filename,
+            revision[:12],
+            actual,
+            sha256,
+            attempt,
+        )
+        if attempt == 1:
+            path = store.fetch(filename, revision)
+    raise FilesRejected(
+        "checksum",
+        f"has SHA-256 {actual}, but {sha256} was recorded when it was pushed",
+        subject=filename,
+    )
+
+
+_unverified_lock = threading.Lock()
+_unverified_seen: set[tuple[str, str]] = set()
+
+
+def note_unverified_metadata(name: str, revision: str) -> None:
+    """Log once per process that a model's metadata has no recorded checksum (an older push).
+
+    Models pushed before metadata checksums were recorded keep working; they are "unverified
+    legacy" until pushed again.
+    """
+    key = (name, revision)
+    with _unverified_lock:
+        if key in _unverified_seen:
+            return
+        _unverified_seen.add(key)
+    logger.warning(
+        "model %s at revision %s: its metadata has no recorded SHA-256 (pushed before metadata "
+        "checksums were recorded), so it is not verified; push the model again to record one",
+        name,
+        revision[:12],
+    )

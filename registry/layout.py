@@ -7,14 +7,18 @@ the training curves, when present) at the top level, and a README.md model card 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from nn_core.model_files import ModelFileError, ModelMetadata, read_metadata
-from registry.model_card import CardEntry
+from registry.errors import StoreError
+from registry.model_card import CardEntry, read_card_checksums
 from registry.stores import ModelStore, Snapshot
+
+logger = logging.getLogger(__name__)
 
 WEIGHTS_SUFFIX = ".safetensors"
 METADATA_SUFFIX = ".json"
@@ -28,6 +32,7 @@ MIRRORED_FIELDS = (
     "metadata_filename",
     "image_filename",
     "sha256",
+    "metadata_sha256",
     "size_bytes",
     "sizes",
     "layers",
@@ -65,8 +70,13 @@ def mirror_fields(
     sha256: str,
     size_bytes: int | None,
     has_image: bool,
+    metadata_sha256: str = "",
 ) -> dict[str, Any]:
-    """The mirrored fields of a model (zero values when its metadata cannot be read)."""
+    """The mirrored fields of a model (zero values when its metadata cannot be read).
+
+    `sha256` and `metadata_sha256` are the recorded references (store or card), never the
+    checksums of a download; an empty `metadata_sha256` is a model pushed before it was recorded.
+    """
     return {
         "store": store.kind,
         "repo": store.repo,
@@ -74,6 +84,7 @@ def mirror_fields(
         "metadata_filename": name + METADATA_SUFFIX,
         "image_filename": name + IMAGE_SUFFIX if has_image else "",
         "sha256": sha256,
+        "metadata_sha256": metadata_sha256,
         "size_bytes": size_bytes,
         "sizes": list(metadata.sizes) if metadata else [],
         "layers": [dict(spec) for spec in metadata.layers] if metadata else [],
@@ -127,3 +138,45 @@ def read_stored_metadata(store: ModelStore, name: str, revision: str) -> ModelMe
         return read_metadata(store.fetch(name + METADATA_SUFFIX, revision))
     except ModelFileError:
         return None
+
+
+def recorded_checksums(
+    store: ModelStore, snapshot: Snapshot, notes: list[str] | None = None
+) -> dict[str, str]:
+    """The `{file: sha256}` the model card at `snapshot` recorded at push time ({} without one).
+
+    A card that cannot be read (not UTF-8, no Hippo front matter, front matter that is not YAML: a
+    damaged download, or someone else's text) only loses its checksums — the store's own record is
+    still checked — and is removed from the cache, so the next read fetches it again instead of
+    trusting the same bytes forever; `notes` (a sync's report) says so.
+    """
+    if CARD_FILENAME not in snapshot.files:
+        return {}
+    try:
+        path = store.fetch(CARD_FILENAME, snapshot.revision)
+        text = path.read_text(encoding="utf-8")
+    except (StoreError, OSError, UnicodeDecodeError):
+        text = ""
+    checksums = read_card_checksums(text)
+    if checksums is None:
+        store.discard(CARD_FILENAME, snapshot.revision)
+        if notes is not None:
+            notes.append(
+                f"{CARD_FILENAME}'s front matter cannot be read: the checksums it records are "
+                "not used"
+            )
+        logger.warning(
+            "%s at revision %s of %s records no checksums or cannot be read: not kept in the cache",
+            CARD_FILENAME,
+            snapshot.revision[:12],
+            store.repo,
+        )
+        return {}
+    return checksums
+
+
+def metadata_reference(snapshot: Snapshot, carded: dict[str, str], name: str) -> str | None:
+    """The recorded SHA-256 of `<name>.json`: the store's own record, else the card's."""
+    filename = name + METADATA_SUFFIX
+    info = snapshot.files.get(filename)
+    return (info.sha256 if info is not None else None) or carded.get(filename)

@@ -1,8 +1,9 @@
 """Reading a registered model's files: the verified network (`load_network`) and its curves.
 
 Files are read at the revision recorded in the row and go through `integrity.check_files`
-(recorded SHA-256, validation, layer sizes, probe); a model that fails is marked broken, with the
-reason, and its cached files are discarded (the current default stays). A Hub model not in the
+(recorded SHA-256 of the weights and of the metadata, validation, layer sizes, probe); a model
+that fails is marked broken, with the reason, and its cached files are discarded (the current
+default stays). A Hub model not in the
 local cache is fetched by a background download (`registry.downloads`): requests never wait on
 the Hub.
 """
@@ -18,7 +19,7 @@ from nn_core.sequential import Sequential
 from registry.downloads import download_key, get_downloads
 from registry.errors import ModelBroken, ModelUnavailable, StoreError
 from registry.hub_http import hub_operation
-from registry.integrity import FilesRejected, check_files
+from registry.integrity import FilesRejected, check_files, note_unverified_metadata
 from registry.models import RegisteredModel, Status, Store
 from registry.stores import ModelStore, store_for
 
@@ -62,10 +63,11 @@ def _fetch_files(entry: RegisteredModel, store: ModelStore, *, wait: bool) -> tu
 def load_network(
     entry: RegisteredModel, *, mark_broken: bool = True, wait: bool = False
 ) -> Sequential:
-    """Fetch `entry`'s files at its revision, verify the SHA-256, validate and probe them.
+    """Fetch `entry`'s files at its revision, verify their SHA-256, validate and probe them.
 
-    A failing checksum, validation or probe forward pass (`registry.integrity`) marks the row
-    broken (with the reason) and discards the cached files; the default model is left as it is.
+    A failing checksum (weights or metadata), validation or probe forward pass
+    (`registry.integrity`) marks the row broken (with the reason) and discards the cached files;
+    the default model is left as it is.
 
     Args:
         entry: The model.
@@ -80,8 +82,16 @@ def load_network(
     """
     store = store_for(entry)
     weights, metadata = _fetch_files(entry, store, wait=wait)
+    if not entry.metadata_sha256:
+        note_unverified_metadata(entry.name, entry.revision)
     try:
-        loaded = check_files(weights, metadata, sha256=entry.sha256 or None, sizes=entry.sizes)
+        loaded = check_files(
+            weights,
+            metadata,
+            sha256=entry.sha256 or None,
+            metadata_sha256=entry.metadata_sha256 or None,
+            sizes=entry.sizes,
+        )
     except FilesRejected as rejected:
         # Damaged bytes must not stay in the cache: the next attempt fetches them again.
         store.discard(entry.filename, entry.revision)

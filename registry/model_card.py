@@ -5,9 +5,10 @@ The YAML front matter is built with huggingface_hub's `ModelCardData` and `EvalR
 plain Markdown (no Jinja template, so no extra dependency). `huggingface_hub.ModelCard.load` reads
 the result; its `data` keeps one model-index entry only, so read all of them with `metadata_load`.
 
-The front matter also records the SHA-256 of each model's weights as pushed (`hippo.sha256`), a
-reference that travels with the repository: `sync_models` checks downloads against it when the
-store itself lists no checksum.
+The front matter also records the SHA-256 of each model's weights and metadata as pushed
+(`hippo.sha256`: `{"<name>.safetensors": ..., "<name>.json": ...}`), a reference that travels with
+the repository: `sync_models` checks downloads against it when the store itself lists no checksum
+(the Hub's LFS pointers cover the weights only).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from huggingface_hub import EvalResult, ModelCardData, RepoCard
 from huggingface_hub.repocard_data import eval_results_to_model_index
 
@@ -40,6 +42,8 @@ class CardEntry:
         has_image: Whether `<name>.png` (the training curves) is in the repository.
         size_bytes: Size of the weights file.
         sha256: SHA-256 of the weights file as pushed (None when unknown).
+        metadata_sha256: SHA-256 of the metadata file as pushed (None when unknown: a model
+            pushed before it was recorded).
         layers: The architecture as layer specs (empty: the fully connected `sizes`).
         input_shape: One sample's shape, e.g. [1, 28, 28] for a convolutional network.
     """
@@ -53,6 +57,7 @@ class CardEntry:
     has_image: bool = False
     size_bytes: int | None = None
     sha256: str | None = None
+    metadata_sha256: str | None = None
     layers: Sequence[dict[str, Any]] = ()
     input_shape: Sequence[int] = ()
 
@@ -97,6 +102,13 @@ def card_data(entries: Sequence[CardEntry]) -> ModelCardData:
     checksums = {
         f"{entry.name}.safetensors": entry.sha256 for entry in entries if entry.sha256 is not None
     }
+    checksums.update(
+        {
+            f"{entry.name}.json": entry.metadata_sha256
+            for entry in entries
+            if entry.metadata_sha256 is not None
+        }
+    )
     if checksums:
         data[CHECKSUMS_KEY] = {"sha256": checksums}
     return data
@@ -107,13 +119,25 @@ CHECKSUMS_KEY = "hippo"
 
 def card_checksums(text: str) -> dict[str, str]:
     """The `{file: sha256}` recorded in a card's front matter ({} when none or unreadable)."""
+    return read_card_checksums(text) or {}
+
+
+def read_card_checksums(text: str) -> dict[str, str] | None:
+    """The `{file: sha256}` of a card's front matter; None when the card is not one Hippo wrote.
+
+    None means: no front matter, front matter that is not a YAML mapping, or no `hippo` section,
+    i.e. garbage (a damaged download) or a card from before checksums were recorded. The caller
+    should not keep such a file in a cache.
+    """
+    if not text.startswith("---"):
+        return None
     try:
         section = RepoCard(text).data.get(CHECKSUMS_KEY)
-    except ValueError:  # huggingface_hub's error for front matter that is not a YAML mapping
-        return {}
+    except (ValueError, TypeError, yaml.YAMLError):  # front matter that is not a YAML mapping
+        return None
     values = section.get("sha256") if isinstance(section, dict) else None
     if not isinstance(values, dict):
-        return {}
+        return None
     return {str(name): str(value) for name, value in values.items() if isinstance(value, str)}
 
 

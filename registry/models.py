@@ -52,6 +52,13 @@ class RegisteredModel(models.Model):
     image_filename = models.CharField(max_length=255, blank=True)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     size_bytes = models.PositiveBigIntegerField("size (bytes)", null=True, blank=True)
+    metadata_sha256 = models.CharField(
+        "metadata SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the metadata file as pushed (empty: pushed before it was recorded, "
+        "not verified).",
+    )
 
     sizes = models.JSONField(default=list)
     layers = models.JSONField(

@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
 import logging
 import time
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from nn_core.model_files import ModelFileError, ModelMetadata, read_metadata, sha256_file
 from registry.defaults import choose_initial_default
-from registry.errors import CommitConflict, InvalidModel, StoreError
+from registry.errors import CommitConflict, InvalidModel, RegistryError, StoreError
 from registry.hub_http import hub_operation
-from registry.integrity import FilesRejected, check_files
+from registry.integrity import FilesRejected, check_files, fetch_verified
 from registry.layout import (
     CARD_FILENAME,
     IMAGE_SUFFIX,
     METADATA_SUFFIX,
     WEIGHTS_SUFFIX,
     card_entry,
+    metadata_reference,
     mirror_fields,
     model_names,
     read_stored_metadata,
+    recorded_checksums,
 )
-from registry.model_card import CardEntry, card_checksums, render_model_card
+from registry.model_card import CardEntry, render_model_card
 from registry.models import DISPLAY_NAME_LENGTH, RegisteredModel, Status
 from registry.names import check_model_name
 from registry.stores import FileContent, ModelStore, Snapshot, get_store
@@ -120,6 +124,7 @@ def push_model(
     except ModelFileError as exc:
         raise InvalidModel(f"the metadata of {weights_path} is invalid: {exc}") from None
     sha256 = sha256_file(weights_path)
+    metadata_sha256 = hashlib.sha256(metadata_bytes).hexdigest()
 
     store = store or get_store()
     store.ensure_can_write()
@@ -139,24 +144,26 @@ def push_model(
             size=weights_path.stat().st_size,
         ),
         sha256=sha256,
+        metadata_sha256=metadata_sha256,
     )
     with hub_operation(f"pushing {slug}"):
         revision = _commit_with_retries(store, slug, files, this, private=private)
         logger.info("pushed %s to %s at revision %s", slug, store.repo, revision)
-        return _register_pushed(store, slug, revision, sha256, name=name, description=description)
+        return _register_pushed(
+            store,
+            slug,
+            revision,
+            (sha256, metadata_sha256),
+            name=name,
+            description=description,
+        )
 
 
 def _card_entries(store: ModelStore, head: Snapshot | None, slug: str) -> list[CardEntry]:
     """The card entries of the other models at `head`, with their recorded checksums."""
     if head is None:
         return []
-    recorded: dict[str, str] = {}
-    if CARD_FILENAME in head.files:
-        try:
-            text = store.fetch(CARD_FILENAME, head.revision).read_text(encoding="utf-8")
-            recorded = card_checksums(text)
-        except (StoreError, OSError, UnicodeDecodeError):
-            recorded = {}
+    recorded = recorded_checksums(store, head)
     entries = []
     for other in model_names(head):
         if other == slug:
@@ -169,7 +176,10 @@ def _card_entries(store: ModelStore, head: Snapshot | None, slug: str) -> list[C
             size=info.size,
         )
         sha = info.sha256 or recorded.get(other + WEIGHTS_SUFFIX)
-        entries.append(dataclasses.replace(entry, sha256=sha))
+        # Carried over as recorded, never computed from a download: a model pushed before
+        # metadata checksums stays without one until it is pushed again.
+        metadata_sha = metadata_reference(head, recorded, other)
+        entries.append(dataclasses.replace(entry, sha256=sha, metadata_sha256=metadata_sha))
     return entries
 
 
@@ -211,12 +221,17 @@ def _register_pushed(
     store: ModelStore,
     slug: str,
     revision: str,
-    sha256: str,
+    checksums: tuple[str, str],
     *,
     name: str | None,
     description: str | None,
 ) -> RegisteredModel:
-    """Upsert the row of a pushed model from what the store holds at `revision`."""
+    """Upsert the row of a pushed model from what the store holds at `revision`.
+
+    `checksums` are the SHA-256 of the weights and of the metadata as pushed; the stored copies
+    must have them (a copy that does not is removed from the cache and fetched once more).
+    """
+    sha256, metadata_sha256 = checksums
     stored = store.snapshot(revision)
     if stored is None or slug + WEIGHTS_SUFFIX not in stored.files:
         raise StoreError(f"{slug} is missing from {store.repo} right after the push")
@@ -225,15 +240,16 @@ def _register_pushed(
         raise StoreError(
             f"the store recorded SHA-256 {recorded} for {slug}, not the pushed {sha256}"
         )
-    stored_sha256 = sha256_file(store.fetch(slug + WEIGHTS_SUFFIX, revision))
-    if stored_sha256 != sha256:
-        store.discard(slug + WEIGHTS_SUFFIX, revision)
-        raise StoreError(
-            f"the store holds different weights for {slug} than were pushed "
-            f"(SHA-256 {stored_sha256}, expected {sha256})"
-        )
     try:
-        metadata = read_metadata(store.fetch(slug + METADATA_SUFFIX, revision))
+        fetch_verified(store, slug + WEIGHTS_SUFFIX, revision, sha256)
+        metadata_path = fetch_verified(store, slug + METADATA_SUFFIX, revision, metadata_sha256)
+    except FilesRejected as rejected:
+        raise StoreError(
+            f"the store holds other files for {slug} than were pushed: "
+            f"{rejected.reason(slug + WEIGHTS_SUFFIX, revision)}"
+        ) from None
+    try:
+        metadata = read_metadata(metadata_path)
     except ModelFileError as exc:
         raise StoreError(f"the store returned unreadable metadata for {slug}: {exc}") from None
     fields = mirror_fields(
@@ -243,8 +259,31 @@ def _register_pushed(
         sha256=sha256,
         size_bytes=stored.files[slug + WEIGHTS_SUFFIX].size,
         has_image=slug + IMAGE_SUFFIX in stored.files,
+        metadata_sha256=metadata_sha256,
     )
     now = timezone.now()
+    try:
+        return _write_row(slug, revision, fields, metadata, now, name=name, description=description)
+    except DatabaseError as exc:
+        # The commit stands (the store is the source of truth): a sync registers it later.
+        raise RegistryError(
+            f"{slug} was pushed to {store.repo} at revision {revision[:12]} but could not be "
+            f"registered: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}; run "
+            "sync_models once the database can be written again"
+        ) from None
+
+
+def _write_row(
+    slug: str,
+    revision: str,
+    fields: dict[str, object],
+    metadata: ModelMetadata,
+    now: dt.datetime,
+    *,
+    name: str | None,
+    description: str | None,
+) -> RegisteredModel:
+    """Upsert the pushed model's row (and choose the default when there is none)."""
     with transaction.atomic():
         entry, created = RegisteredModel.objects.get_or_create(
             name=slug, defaults={**fields, "revision": revision}

@@ -5,7 +5,8 @@
 # /usr/lib/postgresql/*/bin; the `postgresql` package is installed with apt when missing and we are
 # root), started on a Unix socket in that directory only (no TCP port, so nothing can collide with
 # another server on this machine), and CMD runs with DATABASE_URL pointing at it and
-# HIPPO_REQUIRE_POSTGRES=1 (tests that need PostgreSQL then fail instead of skipping). The server
+# HIPPO_REQUIRE_POSTGRES=1 (tests that need PostgreSQL then fail instead of skipping), and
+# HIPPO_PG_DATA/HIPPO_PG_BIN/HIPPO_PG_OWNER (so a test can stop and restart the server). The server
 # is stopped and the directory removed when CMD ends, whatever its outcome (trap), and CMD's exit
 # status is returned.
 #
@@ -101,6 +102,9 @@ done
 socket_host=$(printf '%s' "$tmp" | sed 's|/|%2F|g')
 export DATABASE_URL="postgres://hippo@${socket_host}/hippo"
 export HIPPO_REQUIRE_POSTGRES=1
+# For tests that stop and restart the server mid-test (tests/fixtures/postgres.py): its data
+# directory, programs and the user it runs as.
+export HIPPO_PG_DATA="$tmp/data" HIPPO_PG_BIN="$bin" HIPPO_PG_OWNER="$owner"
 echo "with-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on $tmp (as $owner)"
 
 # Not exec: the trap must run after the command to stop the server.

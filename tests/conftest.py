@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.hub_server",
     "tests.fixtures.browser",
     "tests.fixtures.postgres",
+    "tests.fixtures.users",
 ]

@@ -1,7 +1,13 @@
 """One training run: build the network, train it keeping the best validation epoch, test it.
 
-Ctrl-C ends a run cleanly with the best checkpoint so far. The run is bit-reproducible: the
-same configuration with the same seed gives the same weights and metrics on the same machine.
+Ctrl-C (or :class:`StopTraining` raised by a callback) ends a run cleanly with the best checkpoint
+so far. The run is bit-reproducible: the same configuration with the same seed gives the same
+weights and metrics on the same machine, also when it was stopped after an epoch and resumed
+from its checkpoint file (:mod:`training.checkpoints`).
+
+Callers watch a run through callbacks: ``on_batch`` after every mini-batch, ``on_epoch`` after
+every epoch, and ``on_progress``, a beat at most every :data:`BEAT_SECONDS` (examples seen,
+seconds), cheap enough to check a cancel request or renew a lease from.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,16 +28,66 @@ from nn_core.hyperparameters import SEED_LIMIT
 from nn_core.mnist import MnistSplits, Split
 from nn_core.network import EpochReport, NeuralNetwork
 from nn_core.sequential import Sequential
-from nn_core.training_loop import TRAINING_BLAS_THREADS, limit_blas_threads
+from nn_core.training_loop import TRAINING_BLAS_THREADS, LoopState, limit_blas_threads
 from training import metrics
+from training.checkpoints import RunCheckpoint, save_checkpoint
 from training.config import TrainingConfig
+
+BEAT_SECONDS = 0.5
+"""The least time between two progress beats."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress beat.
+
+    Attributes:
+        epoch: The epoch in progress (1-based).
+        epochs: Epochs in the run.
+        batch: Mini-batches done in this epoch.
+        batches: Mini-batches in an epoch.
+        examples_seen: Training examples processed since the run began (every epoch).
+        seconds: Training time since the run began (every attempt, for a resumed run).
+    """
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    examples_seen: int
+    seconds: float
+
 
 BatchCallback = Callable[[int, int], None]
 EpochCallback = Callable[[EpochReport, bool], bool | None]
+ProgressCallback = Callable[[Progress], None]
+
+
+class StopTraining(Exception):  # noqa: N818 - reads as a sentence: "raise StopTraining"
+    """Raised by a callback to end the run now, keeping the best epoch (like Ctrl-C).
+
+    Attributes:
+        reason: Why, in one word the caller records (e.g. ``"cancelled"``).
+        save_checkpoint: Whether the epoch checkpoint of an epoch that ends with this stop is
+            still written (False when the run is no longer this process's to write).
+    """
+
+    def __init__(self, reason: str, *, save_checkpoint: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.save_checkpoint = save_checkpoint
 
 
 class NothingToSave(RuntimeError):  # noqa: N818 - reads as a sentence: "raise NothingToSave"
-    """Training stopped (Ctrl-C) before the first epoch finished: there is no checkpoint."""
+    """Training stopped (Ctrl-C) before the first epoch finished: there is no checkpoint.
+
+    Attributes:
+        reason: The stop's reason (``"interrupted"`` for Ctrl-C, or a StopTraining's).
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def build_network(config: TrainingConfig, seed: int | None) -> Sequential:
@@ -68,6 +125,7 @@ class TrainingResult:
     confusion_matrix: npt.NDArray[np.int64]
     epochs_completed: int = 0
     stopped_early: bool = False
+    stop_reason: str | None = None  # "interrupted" (Ctrl-C) or a StopTraining's reason
 
 
 @dataclass
@@ -105,18 +163,26 @@ def run_training(
     *,
     on_batch: BatchCallback | None = None,
     on_epoch: EpochCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    checkpoint_path: Path | None = None,
+    resume: RunCheckpoint | None = None,
 ) -> TrainingResult:
     """Train a network, keeping the weights of the best validation epoch, and test them.
 
-    Ctrl-C (``KeyboardInterrupt``, also when raised by a callback) ends training cleanly: the
-    best checkpoint so far is evaluated and returned with ``interrupted=True``.
+    Ctrl-C (``KeyboardInterrupt``, also when raised by a callback) or :class:`StopTraining`
+    raised by a callback ends training cleanly: the best checkpoint so far is evaluated and
+    returned with ``interrupted=True`` and ``stop_reason`` set.
 
     Args:
-        config: the run's configuration (validated here again).
+        config: the run's configuration (validated here again); with ``resume``, the
+            checkpoint's configuration is used.
         splits: MNIST train / validation / test splits.
         on_batch: called after every mini-batch with ``(batches_done, batches_total)``.
         on_epoch: called after every epoch with the report and whether that epoch is the new best;
             return ``False`` to stop training early.
+        on_progress: called at most every :data:`BEAT_SECONDS` during an epoch.
+        checkpoint_path: rewrite this checkpoint file after every epoch (for a resume).
+        resume: go on from this checkpoint (its epochs and history are kept).
 
     Returns:
         The result, holding the best network and every metric.
@@ -126,6 +192,8 @@ def run_training(
         TrainingDiverged: when the loss becomes NaN/infinite (the caller writes nothing).
         NothingToSave: when interrupted before the first epoch finished.
     """
+    if resume is not None:
+        config = resume.config
     config.validate()
     seed = config.seed if config.seed is not None else secrets.randbelow(SEED_LIMIT // 2)
     config = dataclasses.replace(config, seed=seed)
@@ -137,9 +205,43 @@ def run_training(
     history: list[dict[str, Any]] = []
     best = _Checkpoint()
     stopped_early = False
+    stop_after_epoch: list[StopTraining] = []
+    earlier_seconds = 0.0
+    if resume is not None:
+        network.load_parameters(resume.parameters)
+        best.network = build_network(config, seed)
+        best.network.load_parameters(resume.best_parameters)
+        best.epoch, best.accuracy = resume.best_epoch, resume.best_accuracy
+        history = [dict(entry) for entry in resume.history]
+        earlier_seconds = resume.train_seconds
+    first_epoch = resume.loop.epoch + 1 if resume is not None else 1
+    current_epoch = first_epoch
+    examples = len(train_y)
+    started = time.perf_counter()
+    # The first batch beats at once: the run shows it started, and a cancel asked for while it
+    # was queued stops it before any work, however short its epochs.
+    last_beat = started - BEAT_SECONDS
+
+    def batch_hook(done: int, total: int) -> None:
+        nonlocal last_beat
+        if on_batch is not None:
+            on_batch(done, total)
+        if on_progress is None:
+            return
+        now = time.perf_counter()
+        if now - last_beat < BEAT_SECONDS:
+            return
+        last_beat = now
+        seen = (current_epoch - 1) * examples + min(done * config.mini_batch_size, examples)
+        on_progress(
+            Progress(
+                current_epoch, config.epochs, done, total, seen, earlier_seconds + now - started
+            )
+        )
 
     def epoch_hook(report: EpochReport) -> bool | None:
-        nonlocal stopped_early
+        nonlocal stopped_early, current_epoch
+        current_epoch = report.epoch + 1
         entry: dict[str, Any] = {
             "epoch": report.epoch,
             "train_loss": float(report.train_loss),
@@ -159,29 +261,62 @@ def run_training(
             best.network = network.copy()
             best.epoch = report.epoch
             best.accuracy = _opt_float(report.validation_accuracy)
-        verdict = on_epoch(report, is_best) if on_epoch is not None else None
+        try:
+            verdict = on_epoch(report, is_best) if on_epoch is not None else None
+        except StopTraining as stop:
+            # Stop after this epoch's checkpoint is written (the loop saves it after on_epoch).
+            stop_after_epoch.append(stop)
+            return False
         if verdict is False:
             stopped_early = True
         return verdict
 
-    interrupted = False
-    started = time.perf_counter()
-    try:
-        network.fit(
-            (train_x, train_y),
-            config,
-            validation_data=validation,
-            augment=Augmenter() if config.augment else None,
-            on_batch=on_batch,
-            on_epoch=epoch_hook,
+    def checkpoint_hook(loop: LoopState) -> None:
+        if checkpoint_path is None or best.network is None:
+            return
+        if stop_after_epoch and not stop_after_epoch[0].save_checkpoint:
+            return
+        save_checkpoint(
+            RunCheckpoint(
+                config=config,
+                loop=loop,
+                parameters=_parameters(network),
+                best_parameters=_parameters(best.network),
+                best_epoch=best.epoch,
+                best_accuracy=best.accuracy,
+                history=history,
+                train_seconds=earlier_seconds + time.perf_counter() - started,
+            ),
+            checkpoint_path,
         )
-    except KeyboardInterrupt:
-        interrupted = True
-    train_seconds = time.perf_counter() - started
+
+    interrupted = False
+    stop_reason: str | None = None
+    if first_epoch <= config.epochs:
+        try:
+            network.fit(
+                (train_x, train_y),
+                config,
+                validation_data=validation,
+                augment=Augmenter() if config.augment else None,
+                on_batch=batch_hook if on_progress is not None else on_batch,
+                on_epoch=epoch_hook,
+                resume=resume.loop if resume is not None else None,
+                on_checkpoint=checkpoint_hook if checkpoint_path is not None else None,
+            )
+        except KeyboardInterrupt:
+            interrupted, stop_reason = True, "interrupted"
+        except StopTraining as stop:
+            interrupted, stop_reason = True, stop.reason
+        if stop_after_epoch:
+            interrupted, stop_reason = True, stop_after_epoch[0].reason
+    train_seconds = earlier_seconds + time.perf_counter() - started
 
     best_network = best.network
     if best_network is None:
-        raise NothingToSave("training was interrupted before the first epoch finished")
+        raise NothingToSave(
+            "training was interrupted before the first epoch finished", reason=stop_reason
+        )
 
     # The final evaluation is capped at the training loop's BLAS threads too: a recurrent
     # network's per-step products are small, and on a busy machine a second BLAS thread waiting
@@ -206,7 +341,12 @@ def run_training(
         confusion_matrix=matrix,
         epochs_completed=len(history),
         stopped_early=stopped_early,
+        stop_reason=stop_reason,
     )
+
+
+def _parameters(network: Sequential) -> list[list[Any]]:
+    return [list(layer.params) for layer in network.parameter_layers]
 
 
 def _opt_float(value: float | None) -> float | None:
@@ -214,9 +354,13 @@ def _opt_float(value: float | None) -> float | None:
 
 
 __all__ = [
+    "BEAT_SECONDS",
     "BatchCallback",
     "EpochCallback",
     "NothingToSave",
+    "Progress",
+    "ProgressCallback",
+    "StopTraining",
     "TrainingResult",
     "build_network",
     "evaluate",

@@ -33,10 +33,13 @@ class Snapshot:
     Attributes:
         revision: The commit id (40 hex digits).
         files: Path in the repository -> file information.
+        skipped: Entries of the store's listing that could not be read (path, or a description
+            of the entry -> why); they are not in `files`.
     """
 
     revision: str
     files: Mapping[str, StoredFile] = field(default_factory=dict)
+    skipped: Mapping[str, str] = field(default_factory=dict)
 
 
 FileContent = Path | bytes | None

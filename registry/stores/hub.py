@@ -6,13 +6,21 @@ so it has connect/read timeouts, a total deadline and a bounded number of retrie
 `huggingface_hub` is translated into a `StoreError` whose message is redacted (the token never
 appears) and which is raised without the original exception attached, since HTTP errors may echo
 request headers.
+
+The Hub's answers are data, not trust: an answer huggingface_hub cannot parse (malformed JSON, a
+field of the wrong type) is a `StoreError` saying so, and a listing entry of an unexpected shape
+(a file name that is not a string, a size that is not a count, a checksum that is not 64 hex
+digits) is left out of the snapshot and named in its `skipped`, so one odd entry neither breaks
+the sync nor reaches the registry. Text quoted from the Hub in a message is escaped
+(`registry.safe_text.printable`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 import httpx2
 from huggingface_hub import (
@@ -40,11 +48,24 @@ from registry.errors import (
     redact,
 )
 from registry.hub_http import current_operation, describe_failure, hub_operation
+from registry.safe_text import printable
 from registry.stores.base import FileContent, Snapshot, StoredFile
+from registry.stores.local import NO_ROOM
 
 T = TypeVar("T")
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+
+COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
+"""A Hub revision as `model_info` gives it: a full commit sha."""
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+"""What huggingface_hub raises on an answer it cannot parse (json.JSONDecodeError included)."""
+
+_QUOTED = 120
+"""Characters of Hub-supplied text quoted in a message."""
 
 
 class HubStore:
@@ -98,17 +119,23 @@ class HubStore:
             )
         except _RepoMissing:
             return None
-        if not info.sha:
-            raise StoreError(f"the Hub gave no revision for {self.repo}")
-        files = {
-            sibling.rfilename: (
-                StoredFile(size=sibling.lfs.size, sha256=sibling.lfs.sha256)
-                if sibling.lfs is not None
-                else StoredFile(size=sibling.size or 0)
-            )
-            for sibling in info.siblings or []
-        }
-        return Snapshot(revision=info.sha, files=files)
+        if not isinstance(info.sha, str) or not COMMIT_SHA.fullmatch(info.sha):
+            shown = f" ({printable(info.sha, _QUOTED)!s})" if info.sha else ""
+            raise StoreError(f"the Hub gave no valid revision for {self.repo}{shown}")
+        files: dict[str, StoredFile] = {}
+        skipped: dict[str, str] = {}
+        siblings = info.siblings if isinstance(info.siblings, list) else []
+        for index, sibling in enumerate(siblings):
+            name = getattr(sibling, "rfilename", None)
+            if not isinstance(name, str) or not name:
+                skipped[f"listing entry {index}"] = "its file name is not a non-empty string"
+                continue
+            entry = _stored_file(sibling)
+            if isinstance(entry, str):
+                skipped[name] = entry
+            else:
+                files[name] = entry
+        return Snapshot(revision=info.sha, files=files, skipped=skipped)
 
     def fetch(self, filename: str, revision: str) -> Path:
         """Download `filename` at `revision` into the Hub cache (a cache hit makes no request)."""
@@ -246,10 +273,25 @@ class HubStore:
                     f"{self.repo} changed on the Hub while {action}; nothing was written, try again"
                 )
             else:
-                detail = self._redact(str(exc).strip().splitlines()[0] if str(exc) else "")
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                detail = printable(self._redact(first_line), _QUOTED)
                 error = StoreError(f"the Hub answered HTTP {status} while {action}: {detail}")
         except (httpx2.TransportError, OfflineModeIsEnabled) as exc:
             error = self._unreachable(action, exc)
+        except OSError as exc:
+            if exc.errno not in NO_ROOM:
+                raise
+            # Writing the download cache failed (a full disk): say so, in one sentence.
+            where = self.cache_dir or "the Hugging Face cache (HF_HOME)"
+            error = StoreError(f"cannot write to {where} while {action}: {exc.strerror or exc}")
+        except MALFORMED as exc:
+            # Last: the Hub's own errors above may be ValueErrors too. What is left is an answer
+            # that is not what the Hub's API returns (malformed JSON, a field of the wrong type).
+            detail = printable(self._redact(str(exc)), _QUOTED)
+            error = StoreError(
+                f"the Hub at {self._where} gave an answer that cannot be read while {action} "
+                f"({type(exc).__name__}: {detail})"
+            )
         raise error from None
 
     def _unreachable(self, action: str, exc: BaseException | None) -> StoreUnreachable:
@@ -291,6 +333,27 @@ class HubStore:
 
 class _RepoMissing(StoreError):  # noqa: N818 (private signal)
     """The repository does not exist (or cannot be seen); `snapshot` turns it into None."""
+
+
+def _count(value: object) -> TypeGuard[int]:
+    """Whether `value` is a byte count (an int, not a bool, not negative)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _stored_file(sibling: Any) -> StoredFile | str:
+    """The listing entry as a `StoredFile`, or why it cannot be one."""
+    lfs = getattr(sibling, "lfs", None)
+    if lfs is None:
+        size = getattr(sibling, "size", None)
+        if size is not None and not _count(size):
+            return "its size is not a byte count"
+        return StoredFile(size=size or 0)
+    size, sha256 = getattr(lfs, "size", None), getattr(lfs, "sha256", None)
+    if not _count(size):
+        return "its LFS size is not a byte count"
+    if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
+        return "its LFS checksum is not a SHA-256 (64 hexadecimal digits)"
+    return StoredFile(size=size, sha256=sha256)
 
 
 def _status(exc: HfHubHTTPError) -> int | None:

@@ -5,7 +5,7 @@ Layout::
     <root>/refs/main                           the current revision id
     <root>/revisions/<revision>/               every file of the repository as of that revision
     <root>/revisions/<revision>/.manifest.json size and SHA-256 of each file, recorded at commit
-    <root>/.lock                               serialises commits
+    <root>/.lock                               serialises commits (and prunes)
 
 A commit builds the new revision in a temporary folder, renames it into place, then moves
 `refs/main` with `os.replace`: readers see the old revision or the new one, never a partial one.
@@ -21,6 +21,7 @@ no other commit can be using them).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -31,6 +32,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nn_core.model_files import sha256_file
@@ -41,6 +43,24 @@ MANIFEST = ".manifest.json"
 """The file of a revision folder holding `{path: {"size", "sha256"}}` of its files."""
 STAGING_PREFIX = ".tmp-"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+"""Write errors a commit reports as a `StoreError` (the disk, not the files, is the problem)."""
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """A revision folder of the local store.
+
+    Attributes:
+        revision: Its id.
+        created: When it was committed (the folder's modification time, seconds since the epoch:
+            the last file was written into it just before it was renamed into place).
+        size_bytes: The bytes of its files.
+    """
+
+    revision: str
+    created: float
+    size_bytes: int
 
 
 def _check_repo_path(filename: str) -> PurePosixPath:
@@ -133,6 +153,37 @@ class LocalStore:
     def ensure_can_write(self) -> None:
         """A local folder needs no credentials."""
 
+    def revisions(self) -> list[RevisionInfo]:
+        """Every committed revision, newest first (staging folders are not revisions)."""
+        if not self._revisions.is_dir():
+            return []
+        found = []
+        for folder in self._revisions.iterdir():
+            if folder.name.startswith(".") or not folder.is_dir():
+                continue
+            size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+            found.append(RevisionInfo(folder.name, folder.stat().st_mtime, size))
+        return sorted(found, key=lambda info: (info.created, info.revision), reverse=True)
+
+    def delete_revision(self, revision: str) -> None:
+        """Delete a revision folder; call it holding `locked()`, never for the head.
+
+        The folder is first renamed to a staging name (readers see the whole revision or none of
+        it); a prune killed half-way leaves a staging folder, which the next commit removes.
+        """
+        if revision == self.head():
+            raise StoreError(f"revision {revision} is the head of {self.root}: it is never deleted")
+        folder = self._revision_dir(revision)
+        doomed = self._revisions / f"{STAGING_PREFIX}deleted-{revision}"
+        folder.replace(doomed)
+        _remove_tree(doomed)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock: no commit (of any process) runs meanwhile."""
+        with self._locked():
+            yield
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -153,48 +204,74 @@ class LocalStore:
     ) -> str:
         """Create a revision with `files` added, replaced or deleted; move `refs/main` to it."""
         paths = {name: _check_repo_path(name) for name in files}
-        with self._locked():
-            self._remove_stale_staging()
-            head = self.head()
-            if parent is not None and parent != head:
-                raise CommitConflict(
-                    f"the local store moved from {parent} to {head} meanwhile; nothing was written"
-                )
-            self._revisions.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self._revisions))
-            try:
-                manifest: dict[str, dict[str, object]] = {}
-                if head is not None:
-                    manifest = _copy_revision(self._revision_dir(head), staging, skip=set(files))
-                digest = hashlib.sha1(usedforsecurity=False)
-                digest.update(f"{head}\n{message}\n{time.time_ns()}\n{uuid.uuid4()}\n".encode())
-                for name, content in sorted(files.items()):
-                    target = staging / paths[name]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    if content is None:
-                        manifest.pop(name, None)
-                        digest.update(name.encode() + b"\0deleted\n")
-                        continue
-                    if isinstance(content, bytes):
-                        target.write_bytes(content)
-                    else:
-                        shutil.copyfile(content, target)
-                    checksum = sha256_file(target)
-                    manifest[name] = {"size": target.stat().st_size, "sha256": checksum}
-                    target.chmod(READ_ONLY)
-                    digest.update(name.encode() + b"\0" + checksum.encode() + b"\n")
-                manifest_path = staging / MANIFEST
-                manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-                manifest_path.chmod(READ_ONLY)
-                revision = digest.hexdigest()
-                staging.replace(self._revisions / revision)
-            except BaseException:
-                _remove_tree(staging)
+        try:
+            with self._locked():
+                return self._commit_locked(files, paths, message, parent)
+        except OSError as exc:
+            if exc.errno not in NO_ROOM:
                 raise
+            # A full disk (or a read-only one) is the operator's to fix: one clear sentence.
+            # Nothing was written: the staging folder and the new revision are gone.
+            raise StoreError(
+                f"cannot write to the local store {self.root}: {exc.strerror or exc}; "
+                "nothing was written"
+            ) from None
+
+    def _commit_locked(
+        self,
+        files: Mapping[str, FileContent],
+        paths: Mapping[str, PurePosixPath],
+        message: str,
+        parent: str | None,
+    ) -> str:
+        """`commit`'s work, with the lock held."""
+        self._remove_stale_staging()
+        head = self.head()
+        if parent is not None and parent != head:
+            raise CommitConflict(
+                f"the local store moved from {parent} to {head} meanwhile; nothing was written"
+            )
+        self._revisions.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self._revisions))
+        try:
+            manifest: dict[str, dict[str, object]] = {}
+            if head is not None:
+                manifest = _copy_revision(self._revision_dir(head), staging, skip=set(files))
+            digest = hashlib.sha1(usedforsecurity=False)
+            digest.update(f"{head}\n{message}\n{time.time_ns()}\n{uuid.uuid4()}\n".encode())
+            for name, content in sorted(files.items()):
+                target = staging / paths[name]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if content is None:
+                    manifest.pop(name, None)
+                    digest.update(name.encode() + b"\0deleted\n")
+                    continue
+                if isinstance(content, bytes):
+                    target.write_bytes(content)
+                else:
+                    shutil.copyfile(content, target)
+                checksum = sha256_file(target)
+                manifest[name] = {"size": target.stat().st_size, "sha256": checksum}
+                target.chmod(READ_ONLY)
+                digest.update(name.encode() + b"\0" + checksum.encode() + b"\n")
+            manifest_path = staging / MANIFEST
+            manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+            manifest_path.chmod(READ_ONLY)
+            revision = digest.hexdigest()
+            staging.replace(self._revisions / revision)
+        except BaseException:
+            _remove_tree(staging)
+            raise
+        ref_tmp = self._ref.with_name(f".main-{uuid.uuid4().hex}")
+        try:
             self._ref.parent.mkdir(parents=True, exist_ok=True)
-            ref_tmp = self._ref.with_name(f".main-{uuid.uuid4().hex}")
             ref_tmp.write_text(revision + "\n", encoding="ascii")
             ref_tmp.replace(self._ref)
+        except BaseException:
+            # The head did not move: the new revision would be an orphan nobody refers to.
+            ref_tmp.unlink(missing_ok=True)
+            _remove_tree(self._revisions / revision)
+            raise
         return revision
 
     def _remove_stale_staging(self) -> None:

@@ -30,10 +30,10 @@ def check(serializer_class: type[serializers.Serializer], body: Any) -> None:
         set(body) ^ set(serializer.fields),
     )
     for name, field in serializer.fields.items():
-        if isinstance(field, serializers.Serializer) and body[name] is not None:
+        if isinstance(field, serializers.Serializer) and body.get(name) is not None:
             check(type(field), body[name])
         if isinstance(field, serializers.ListSerializer):
-            for item in body[name]:
+            for item in body.get(name, []):
                 check(type(field.child), item)  # type: ignore[arg-type]
 
 

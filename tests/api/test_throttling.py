@@ -26,7 +26,7 @@ def two_per_minute(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Itera
     cache.clear()
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+        "DEFAULT_THROTTLE_CLASSES": ["api.clients.ClientAnonRateThrottle"],
         "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"},
     }
     yield
@@ -56,3 +56,22 @@ def test_probes_are_never_throttled(
 def test_no_throttling_by_default(client: Client, registered_model: RegisteredModel) -> None:
     for _ in range(10):
         assert client.get("/models").status_code == 200
+
+
+def test_the_throttle_counts_clients_by_the_one_address_rule(
+    client: Client, registered_model: RegisteredModel, two_per_minute: None, settings: Settings
+) -> None:
+    # Behind a trusted proxy each forwarded client has its own budget; a header a client sends
+    # straight to the server (not through the proxy) is never believed.
+    settings.HIPPO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    body = {"pixels": digit_pixels()}
+
+    def predict(remote: str, forwarded: str) -> int:
+        return post_json(
+            client, "/predict", body, REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    assert [predict("10.0.0.5", "203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert predict("10.0.0.5", "203.0.113.8") == 200  # another client behind the same proxy
+    # Straight from the internet, a made-up header does not buy a fresh budget.
+    assert [predict("198.51.100.1", f"192.0.2.{n}") for n in range(3)] == [200, 200, 429]

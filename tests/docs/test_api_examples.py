@@ -8,7 +8,8 @@ a wrapper on `PATH` that records the status and the body; `python` blocks run in
 `http://127.0.0.1:8000` become the live server's), and `.venv/bin/python` becomes this
 interpreter. The model the docs use is the starter model of `make run`, registered here under its
 real name, with its architecture and a random (seeded) set of weights: values that depend on the
-weights are the examples' `vary` keys.
+weights are the examples' `vary` keys. Examples marked `needs=lstm` also get `LSTM_NAME`, a
+seeded random `lstm128,dense10` network (not the default, so the other answers stay as they are).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ DOCUMENTED_URLS = ("http://localhost:8000", "http://127.0.0.1:8000")
 STARTER_NAME = "mnist-784-100-10-relu-98"  # what `make run` (manage.py ensure_model) registers
 TIMEOUT = 120
 # API.md's HTTP examples, counted by hand: a new one must be marked, and this figure updated.
-API_EXAMPLES = 19
+API_EXAMPLES = 23
+LSTM_NAME = "mnist-lstm128"
+LSTM_LAYERS = "lstm128,dense10"
 
 # The real curl, wrapped: the body goes to a file, the status to another.
 CURL_WRAPPER = """#!/bin/sh
@@ -117,6 +120,19 @@ def starter_model(model_store: LocalStore, tmp_path: Path, db: None) -> Register
     make_default(entry)
     entry.refresh_from_db()
     return entry
+
+
+def register_lstm(model_store: LocalStore, folder: Path) -> RegisteredModel:
+    """The recurrent example model: `lstm128,dense10`, random (seeded), under `LSTM_NAME`."""
+    from nn_core.layers import parse_layers
+    from nn_core.sequential import Sequential
+    from registry.services import push_model
+
+    network = Sequential(parse_layers(LSTM_LAYERS), [784], seed=0)
+    weights = folder / f"{LSTM_NAME}.safetensors"
+    metadata = ModelMetadata.for_network(network, LSTM_NAME, description="An LSTM example.")
+    save_model(network, weights, metadata)
+    return push_model(weights, name=LSTM_NAME, store=model_store)
 
 
 def as_written(code: str, base_url: str) -> str:
@@ -194,8 +210,14 @@ def example_params() -> list[Any]:
 
 @pytest.mark.parametrize("example", example_params())
 def test_example_runs_as_written(
-    example: Example, live_server: LiveServer, starter_model: RegisteredModel, tmp_path: Path
+    example: Example,
+    live_server: LiveServer,
+    starter_model: RegisteredModel,
+    model_store: LocalStore,
+    tmp_path: Path,
 ) -> None:
+    if "lstm" in example.needs:
+        register_lstm(model_store, tmp_path)
     workdir = tmp_path / "reader"
     workdir.mkdir()
     shims = tmp_path / "bin"

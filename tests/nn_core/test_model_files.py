@@ -280,7 +280,7 @@ def _edit_json(path: Path, change: Any) -> None:
             lambda d: (d["layers"].__setitem__(0, {"type": "dense", "units": 31}), d.pop("sizes")),
             r"has shape \(30, 784\), expected \(31, 784\)",
         ),
-        (lambda d: d["layers"].append({"type": "attention"}), "unknown layer type 'attention'"),
+        (lambda d: d["layers"].append({"type": "transformer"}), "unknown layer type 'transformer'"),
         (lambda d: d.update({"input_shape": [1, 28]}), "input_shape must be"),
         (lambda d: d.pop("layers"), "layers must be a list"),
         (lambda d: d.update({"sizes": [784, True, 10]}), "positive integers"),

@@ -102,7 +102,7 @@ def test_architectures_that_do_not_fit_are_refused_naming_the_layer() -> None:
     with pytest.raises(ValueError, match=r"layer 4 \(conv2d\)"):
         Sequential(parse_layers("conv5x5x4,conv5x5x4,conv5x5x4,dense10"), [1, 12, 12])
     with pytest.raises(ValueError, match="unknown layer type"):
-        Sequential([{"type": "attention"}], [784])
+        Sequential([{"type": "transformer"}], [784])
 
 
 def test_same_seed_same_training_with_dropout_and_augmentation() -> None:

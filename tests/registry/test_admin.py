@@ -21,16 +21,6 @@ def change_url(entry: RegisteredModel) -> str:
     return reverse("admin:registry_registeredmodel_change", args=[entry.pk])
 
 
-@pytest.fixture
-def staff_client(client: Client, django_user_model: Any) -> Client:
-    """A client logged in as a staff superuser (no password: hashing would slow the tests)."""
-    user = django_user_model.objects.create_user(
-        "staff", password=None, is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
-    return client
-
-
 def messages_of(response: Any) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 

@@ -75,6 +75,9 @@ def test_each_push_records_the_checksums_in_the_store_and_the_card(
     assert card_checksums(card) == {
         "tiny-a.safetensors": sha256_file(a),
         "tiny-b.safetensors": sha256_file(b),
+        # The metadata as pushed (issue 20): the one written to the store, not the local file.
+        "tiny-a.json": sha256_file(store.fetch("tiny-a.json", head.revision)),
+        "tiny-b.json": sha256_file(store.fetch("tiny-b.json", head.revision)),
     }
 
 

@@ -155,7 +155,8 @@ def test_concurrent_push_processes_lose_no_commit(
         assert {f"{name}.safetensors" for name in names} <= set(head.files)
         card = store.fetch("README.md", head.revision).read_text()
     diagnosis = card[:1500] + "\n\n".join(outputs)
-    assert set(card_checksums(card)) == {f"{name}.safetensors" for name in names}, diagnosis
+    recorded = {f"{name}{suffix}" for name in names for suffix in (".safetensors", ".json")}
+    assert set(card_checksums(card)) == recorded, diagnosis
     assert registered(project) == names
     if kind == "local":
         assert not leftovers(Path(project["HIPPO_LOCAL_HUB"]))
@@ -258,7 +259,8 @@ def test_a_push_overtaken_by_another_retries_and_keeps_both(
     names = {"tiny-a.safetensors", "tiny-b.safetensors", "tiny-c.safetensors"}
     assert names <= set(head.files)
     card = store_env.store().fetch("README.md", head.revision).read_text()
-    assert set(card_checksums(card)) == names
+    metadata_names = {name.replace(".safetensors", ".json") for name in names}
+    assert set(card_checksums(card)) == names | metadata_names
     assert set(RegisteredModel.objects.values_list("name", flat=True)) == {
         "tiny-a",
         "tiny-b",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from registry.errors import RegistryError
 from registry.push import push_model
@@ -47,6 +48,12 @@ class Command(BaseCommand):
             )
         except RegistryError as exc:
             raise CommandError(exc.message) from None
+        except OSError as exc:  # e.g. a full disk: one line, no traceback
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise CommandError(f"push failed: {exc.strerror or exc}{where}") from None
+        except DatabaseError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise CommandError(f"push failed: the database refused the write: {first}") from None
         accuracy = "n/a" if entry.test_accuracy is None else f"{entry.test_accuracy:.2f} %"
         self.stdout.write(
             self.style.SUCCESS(

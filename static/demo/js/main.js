@@ -13,6 +13,7 @@ import { initInspector } from "./panels/inspector.js";
 import { initModels } from "./panels/models.js";
 import { initNetwork } from "./panels/network.js";
 import { initPrediction } from "./panels/prediction.js";
+import { initRecurrent } from "./panels/recurrent.js";
 import { initTraining } from "./panels/training.js";
 import { Sketchpad } from "./sketchpad.js";
 import { createState } from "./state.js";
@@ -41,13 +42,27 @@ function start() {
   page.report = banner.report;
   page.showBanner = banner.show;
 
-  const compare = initCompare(page);
-  const network = initNetwork(page, {
+  const recurrent = initRecurrent(page);
+  const compare = initCompare(page, {
+    onResults: (results, pixels) => recurrent.compareWith(results, pixels),
+  });
+  const shownNetwork = initNetwork(page, {
     onInspect: (info) => inspector.inspect(info),
     onRedescribe: (info) => inspector.describe(info),
     resetInspector: () => inspector.reset(),
-    onAnswer: (pixels, model) => compare.run(pixels, model),
+    onAnswer: (pixels, model) => {
+      recurrent.show(page.state.result);
+      compare.run(pixels, model);
+    },
   });
+  // Whenever the network shows no answer, the row-by-row panel has none either.
+  const network = {
+    ...shownNetwork,
+    showEmpty: (message) => {
+      shownNetwork.showEmpty(message);
+      recurrent.hide();
+    },
+  };
   const inspector = initInspector(page, network);
   const drawing = initDrawing(page, {
     onEmpty: () => prediction.reset(),

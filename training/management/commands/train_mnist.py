@@ -12,8 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from mnist_samples.services import get_splits
 from nn_core.layers import PRESETS
 from nn_core.mnist import MnistFormatError, MnistNotFoundError, MnistSplits
-from nn_core.network import ACTIVATIONS, COSTS, OPTIMIZERS, OUTPUTS, TrainingDiverged
+from nn_core.network import ACTIVATIONS, COSTS, OPTIMIZERS, OUTPUTS, EpochReport, TrainingDiverged
 from training import services
+from training.observers import RunObserver, observer_for
 from training.progress import EpochProgress, describe, report
 from training.services import (
     ARCH_RECIPES,
@@ -222,19 +223,41 @@ def load_splits() -> MnistSplits:
 
 
 def train_with_progress(
-    config: TrainingConfig, out: OutputWrapper, *, verbosity: int = 1
+    config: TrainingConfig,
+    out: OutputWrapper,
+    *,
+    verbosity: int = 1,
+    observer: RunObserver | None = None,
 ) -> services.TrainingResult:
-    """Run a training with the progress bar and epoch lines; translate failures to CommandError."""
+    """Run a training with the progress bar and epoch lines; translate failures to CommandError.
+
+    ``observer`` (a recorded run) gets the progress beats and epochs too, and hears of a run
+    that ends without a result; a result is the caller's to report (with the files it writes).
+    """
     splits = load_splits()
     progress = EpochProgress(out, config.epochs, verbosity=verbosity)
+
+    def on_epoch(report: EpochReport, is_best: bool) -> None:
+        progress.on_epoch(report, is_best)
+        if observer is not None:
+            observer.on_epoch(report, is_best)
+
     try:
         return services.run_training(
-            config, splits, on_batch=progress.on_batch, on_epoch=progress.on_epoch
+            config,
+            splits,
+            on_batch=progress.on_batch,
+            on_epoch=on_epoch,
+            on_progress=observer.on_progress if observer is not None else None,
         )
-    except TrainingDiverged as exc:
-        raise CommandError(f"training diverged; nothing was written. {exc}") from exc
-    except NothingToSave as exc:
-        raise CommandError(f"{exc}; nothing was written.") from exc
+    except BaseException as exc:
+        if observer is not None:
+            observer.failed(exc)
+        if isinstance(exc, TrainingDiverged):
+            raise CommandError(f"training diverged; nothing was written. {exc}") from exc
+        if isinstance(exc, NothingToSave):
+            raise CommandError(f"{exc}; nothing was written.") from exc
+        raise
     finally:
         progress.close()
 
@@ -274,6 +297,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--description", default="", help="one line stored in the metadata (default: generated)"
         )
+        parser.add_argument(
+            "--no-record",
+            dest="record",
+            action="store_false",
+            help="do not record this run in the database (default: record it as a training run "
+            "with its curves, shown in the admin)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Validate, train, report, write."""
@@ -297,7 +327,29 @@ class Command(BaseCommand):
 
         if verbosity:
             self.stdout.write(describe(config))
-        result = train_with_progress(config, self.stdout, verbosity=verbosity)
+        load_splits()  # a missing MNIST is said before a run is recorded
+        observer = observer_for(config, "cli") if options.get("record", True) else None
+        if observer is not None:
+            self.stdout.write(f"recording as {observer.where}")
+        result = train_with_progress(config, self.stdout, verbosity=verbosity, observer=observer)
+        try:
+            self._write(result, options, output_dir, name, overwrite, verbosity, observer)
+        except BaseException as exc:
+            if observer is not None:
+                observer.failed(exc)
+            raise
+
+    def _write(
+        self,
+        result: services.TrainingResult,
+        options: dict[str, Any],
+        output_dir: Path,
+        name: str | None,
+        overwrite: bool,
+        verbosity: int,
+        observer: RunObserver | None,
+    ) -> None:
+        """Report the result, write the model files, and tell the observer."""
         if result.interrupted:
             self.stdout.write(
                 self.style.WARNING(
@@ -325,6 +377,8 @@ class Command(BaseCommand):
                 f"the name {files.renamed_from} is taken (model files or a registered model): "
                 f"naming this model {files.name}"
             )
+        if observer is not None:
+            observer.finished(result, files)
         if verbosity:
             self.stdout.write(report(result))
         self.stdout.write(

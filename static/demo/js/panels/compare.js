@@ -58,8 +58,12 @@ function summaryLine(results) {
   return summary;
 }
 
-/** @param {{els: object, api: object, latest: import("../api.js").Latest, state: object}} page */
-export function initCompare({ els, api, latest, state }) {
+/**
+ * @param {{els: object, api: object, latest: import("../api.js").Latest, state: object}} page
+ * @param {{onResults?: (results: object[], pixels: number[]) => void}} hooks `onResults`: every
+ *   model's answer (or error) for `pixels`, once shown.
+ */
+export function initCompare({ els, api, latest, state }, hooks = {}) {
   function showMessage(text) {
     const p = document.createElement("p");
     p.className = "muted";
@@ -93,6 +97,7 @@ export function initCompare({ els, api, latest, state }) {
     const body = table.createTBody();
     for (const answer of results) answerRow(body, answer, shownModel, label);
     els.compare.replaceChildren(summaryLine(results), table);
+    hooks.onResults?.(results, pixels);
   }
 
   return { run, cancel, showMessage };
