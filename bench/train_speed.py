@@ -15,7 +15,8 @@ output says so).
 It then prints the working memory each training loop allocates (tracemalloc, on a short run),
 the peak RSS of a full training run in a fresh subprocess (data loading included), and the
 epoch time of the batch-64 configuration with 1 and 2 BLAS threads (`OPENBLAS_NUM_THREADS`, each
-in a subprocess). Last, `bench.cnn_speed`: the convolutional network beside PyTorch (CPU).
+in a subprocess). Last, `bench.cnn_speed`: the convolutional network beside PyTorch (CPU), and
+`bench.rnn_speed`: the LSTM beside PyTorch (CPU), with the forward latency of 1 and 1,000 images.
 
 Environment: `BENCH_EPOCHS` (epochs timed per configuration, median reported; default 3),
 `BENCH_FULL_EPOCHS` (epochs of the full run measured for RSS; default 3).
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bench import cnn_speed
+from bench import cnn_speed, rnn_speed
 from nn_core import training_loop as training_loop_module
 from nn_core.mnist import MnistNotFoundError, MnistSplits, load_mnist, load_splits
 from nn_core.network import NeuralNetwork
@@ -453,7 +454,8 @@ def main() -> int:
         f"  peak RSS of a full run: {full['rss_mb']:.0f} MB ≤ {TARGET_RSS_MB:.0f} MB "
         f"{verdict(full['rss_mb'] <= TARGET_RSS_MB)}"
     )
-    return cnn_speed.main()
+    status = cnn_speed.main()
+    return rnn_speed.main() or status
 
 
 if __name__ == "__main__":

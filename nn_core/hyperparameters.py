@@ -13,7 +13,7 @@ A command-line front end puts its flag in front of the reason instead, a form sh
 beside the field.
 
 The defaults are the fast recipe of docs/TRAINING.md (784-100-10 ReLU, momentum SGD, η = 0.05,
-mini-batches of 32, L2 2e-4, a cosine schedule over 30 epochs).
+mini-batches of 32, L2 2e-4, a cosine schedule over 30 epochs, no gradient clipping).
 """
 
 from __future__ import annotations
@@ -106,6 +106,10 @@ class Hyperparameters:
             one (the run records the one it drew).
         limit_train: Train on the first N training samples only; None for all.
         augment: Distort every training batch (:mod:`nn_core.augmentation`).
+        clip_norm: τ of gradient-norm clipping (:mod:`nn_core.clipping`): before every step
+            the gradients of all parameters, taken as one vector, are scaled down to norm τ when
+            longer; None never clips. For recurrent networks, whose gradients can explode
+            through time; a positive number.
     """
 
     sizes: tuple[int, ...] = (INPUT_SIZE, 100, NUM_CLASSES)
@@ -126,6 +130,7 @@ class Hyperparameters:
     augment: bool = False
     beta1: float = 0.9
     beta2: float = 0.999
+    clip_norm: float | None = None
 
     # ------------------------------------------------------------------------------------------
     # The architecture
@@ -154,6 +159,17 @@ class Hyperparameters:
                 if spec["type"] == "dropout":
                     spec["rate"] = self.dropout
         return specs
+
+    @property
+    def uses_activation(self) -> bool:
+        """Whether ``activation`` is used anywhere in the network.
+
+        False for e.g. ``lstm128,dense10``, whose only nonlinearities are the recurrent layer's
+        own (and the output's).
+        """
+        if self.layers is None:
+            return True
+        return any(spec["type"] == "activation" for spec in self.layer_specs())
 
     @property
     def input_shape(self) -> list[int]:
@@ -249,6 +265,15 @@ class Hyperparameters:
             value = getattr(self, name)
             if not (math.isfinite(value) and 0 <= value < 1):
                 raise HyperparameterError(name, f"must be in [0, 1), got {value}")
+        if self.clip_norm is not None and not (
+            isinstance(self.clip_norm, int | float | np.floating)
+            and not isinstance(self.clip_norm, bool)
+            and math.isfinite(self.clip_norm)
+            and self.clip_norm > 0
+        ):
+            raise HyperparameterError(
+                "clip_norm", f"must be a positive number (or none), got {self.clip_norm}"
+            )
         if not (math.isfinite(self.l2) and self.l2 >= 0):
             raise HyperparameterError("l2", f"must be zero or a positive number, got {self.l2}")
         if self.seed is not None and not (_is_int(self.seed) and 0 <= self.seed < SEED_LIMIT):

@@ -7,7 +7,10 @@ fills every layer's ``grads``, and lets the optimizer update every layer's ``par
 
 The options of a run (epochs, mini-batch size, optimizer, schedule, L2) are one
 :class:`~nn_core.hyperparameters.Hyperparameters`, validated before :func:`train` is called.
-Too large a learning rate stops training with :class:`~nn_core.divergence.TrainingDiverged`
+With ``clip_norm`` set, the gradients are clipped to that global norm after backpropagation and
+before the optimizer's step (:func:`nn_core.clipping.clip_gradient_norm`), and each epoch's
+report says how long they were before clipping. Too large a learning rate stops training with
+:class:`~nn_core.divergence.TrainingDiverged`
 (see :mod:`nn_core.divergence`).
 """
 
@@ -25,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nn_core.arrays import Array
+from nn_core.clipping import clip_gradient_norm
 from nn_core.divergence import STALL_MIN_LOSS, STALL_PATIENCE, DivergenceGuard, TrainingDiverged
 from nn_core.hyperparameters import Hyperparameters
 from nn_core.optimizers import Optimizer, OptimizerState, make_optimizer
@@ -66,6 +70,10 @@ class EpochReport:
         validation_loss: Mean cost on the same data; None when neither was given.
         learning_rate: The learning rate used during the epoch (after the schedule).
         seconds: Wall time of the epoch, evaluation included.
+        gradient_norm: With clipping, the mean over the epoch's mini-batches of the gradients'
+            global norm before clipping (None without clipping: it is not computed then).
+        clipped_fraction: With clipping, the fraction of the epoch's mini-batches whose
+            gradients were longer than ``clip_norm`` and were scaled down (None without).
     """
 
     epoch: int
@@ -74,6 +82,8 @@ class EpochReport:
     validation_loss: float | None
     learning_rate: float
     seconds: float
+    gradient_norm: float | None = None
+    clipped_fraction: float | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,9 @@ def train(
                     options.schedule, options.learning_rate, epoch - 1, options.epochs
                 )
                 state.guard.start_epoch(epoch, rate)
-                train_loss = _run_epoch(network, state, X, Y, options, augment, rate, on_batch)
+                train_loss, norms = _run_epoch(
+                    network, state, X, Y, options, augment, rate, on_batch
+                )
                 accuracy = validation_loss = None
                 if eval_set is not None:
                     accuracy, validation_loss = network.score(*eval_set)
@@ -169,6 +181,8 @@ def train(
                     validation_loss=validation_loss,
                     learning_rate=rate,
                     seconds=time.perf_counter() - started,
+                    gradient_norm=norms.mean if norms is not None else None,
+                    clipped_fraction=norms.clipped_fraction if norms is not None else None,
                 )
                 reports.append(report)
                 stop = on_epoch is not None and on_epoch(report) is False
@@ -183,6 +197,23 @@ def train(
     finally:
         network.clear_buffers()
     return reports
+
+
+@dataclass
+class _Norms:
+    """The pre-clipping gradient norms of one epoch's mini-batches."""
+
+    total: float = 0.0
+    batches: int = 0
+    clipped: int = 0
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.batches if self.batches else 0.0
+
+    @property
+    def clipped_fraction(self) -> float:
+        return self.clipped / self.batches if self.batches else 0.0
 
 
 @dataclass
@@ -202,14 +233,16 @@ def _run_epoch(
     augment: Augment | None,
     rate: float,
     on_batch: Callable[[int, int], None] | None,
-) -> float:
-    """One pass over shuffled mini-batches; return the mean training loss seen."""
+) -> tuple[float, _Norms | None]:
+    """One pass over shuffled mini-batches; return the mean training loss seen (and norms)."""
     n = len(X)
     batch_size = options.mini_batch_size
     batches = math.ceil(n / batch_size)
     rng = network.rng
     order = rng.permutation(n)
     total = 0.0
+    clip_norm = options.clip_norm
+    norms = _Norms() if clip_norm is not None else None
     inputs: dict[int, tuple[Array, Array]] = {}
     # NaN and overflow are dealt with by the guard (TrainingDiverged), so NumPy's warnings
     # about them would only be noise in front of the real message.
@@ -230,11 +263,18 @@ def _run_epoch(
             batch_total = network.backprop(batch_x, yb, options.l2)
             state.guard.check_batch(batch + 1, batch_total / rows, network.first_bias_gradient())
             total += batch_total
+            if norms is not None and clip_norm is not None:
+                # After the guard's check (a NaN gradient stops training there) and before the
+                # step, which must see the clipped gradients.
+                norm = clip_gradient_norm(state.grads, clip_norm)
+                norms.total += norm
+                norms.batches += 1
+                norms.clipped += norm > clip_norm
             state.optimizer.step(state.params, state.grads, rate)
             if on_batch is not None:
                 on_batch(batch + 1, batches)
     state.guard.check_parameters()
-    return total / n
+    return total / n, norms
 
 
 def limit_blas_threads(threads: int | None) -> contextlib.AbstractContextManager[object]:

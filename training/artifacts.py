@@ -67,7 +67,9 @@ def build_metadata(result: TrainingResult, name: str, description: str = "") -> 
     if not description:
         kind = "MLP" if config.layers is None else "network"
         description = (
-            f"{config.architecture} {config.activation} {kind} trained on MNIST "
+            f"{config.architecture} "
+            + (f"{config.activation} " if config.uses_activation else "")
+            + f"{kind} trained on MNIST "
             + ("with augmentation " if config.augment else "")
             + f"with {config.optimizer} (lr {config.learning_rate:g}, "
             f"batch {config.mini_batch_size}, {result.epochs_completed} epochs); "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from nn_core.hyperparameters import (
     SCHEDULE_CHOICES,
@@ -34,6 +35,55 @@ FAST_RECIPE = TrainingConfig()
 BEST_RECIPE = TrainingConfig(
     sizes=(784, 1024, 10), epochs=30, mini_batch_size=64, learning_rate=0.1, optimizer="momentum"
 )
+
+
+RECURRENT_RECIPE: dict[str, object] = {
+    "optimizer": "adam",
+    "learning_rate": 0.002,
+    "mini_batch_size": 128,
+    "l2": 0.0,
+    "schedule": "cosine",
+    "clip_norm": 5.0,
+}
+"""What the recurrent presets share: Adam, a cosine schedule, no L2, gradients clipped at 5."""
+
+ARCH_RECIPES: dict[str, dict[str, object]] = {
+    "rnn": {**RECURRENT_RECIPE, "epochs": 10, "clip_norm": 1.0},
+    "lstm": {**RECURRENT_RECIPE, "epochs": 10, "augment": True},
+    "gru": {**RECURRENT_RECIPE, "epochs": 10, "augment": True},
+}
+"""``train_mnist --arch NAME``: the training options the preset is trained with unless a flag
+says otherwise (measured in docs/TRAINING.md, "Recurrent networks"). A preset not listed takes the
+command's defaults (the fast recipe's options)."""
+
+RECIPE_FIELDS: tuple[str, ...] = (
+    "augment",
+    "epochs",
+    "mini_batch_size",
+    "learning_rate",
+    "optimizer",
+    "l2",
+    "schedule",
+    "clip_norm",
+)
+"""The fields a preset's recipe may set (their flags default to "the recipe's, else the fast
+recipe's" instead of a fixed value)."""
+
+
+def recipe_value(field: str, given: Any, arch: str | None) -> Any:
+    """A recipe field's value: the flag's when given, else the preset's recipe, else the default.
+
+    Args:
+        field: One of :data:`RECIPE_FIELDS`.
+        given: The flag's value, None when the flag was not given.
+        arch: The ``--arch`` preset, or None.
+    """
+    if given is not None:
+        return given
+    recipe = ARCH_RECIPES.get(arch or "", {})
+    if field in recipe:
+        return recipe[field]
+    return getattr(FAST_RECIPE, field)
 
 
 def flag_for(field: str) -> str:
@@ -74,8 +124,11 @@ def layers_from_text(text: str, activation: str = "relu") -> FrozenSpecs:
 
 
 __all__ = [
+    "ARCH_RECIPES",
     "BEST_RECIPE",
     "FAST_RECIPE",
+    "RECIPE_FIELDS",
+    "RECURRENT_RECIPE",
     "SCHEDULE_CHOICES",
     "ConfigError",
     "TrainingConfig",
@@ -83,4 +136,5 @@ __all__ = [
     "flag_for",
     "frozen_specs",
     "layers_from_text",
+    "recipe_value",
 ]

@@ -67,6 +67,7 @@ class EpochProgress:
         self.out.write(
             f"epoch {report.epoch:>3}/{self.epochs}  loss {report.train_loss:.4f}  "
             f"validation {accuracy}  lr {report.learning_rate:.3g}  {report.seconds:5.2f} s"
+            + _clipping(report)
             + ("  *best" if is_best else "")
         )
 
@@ -77,15 +78,25 @@ class EpochProgress:
             self.bar = None
 
 
+def _clipping(report: EpochReport) -> str:
+    """With clipping: the mean gradient norm before it and how many batches were clipped."""
+    if report.gradient_norm is None or report.clipped_fraction is None:
+        return ""
+    return f"  |grad| {report.gradient_norm:.3g} (clipped {100 * report.clipped_fraction:.0f} %)"
+
+
 def describe(config: TrainingConfig) -> str:
     """One line naming the network and its hyperparameters."""
     return (
-        f"training {config.architecture} {config.activation}/{config.output}"
+        f"training {config.architecture} "
+        + (f"{config.activation}/" if config.uses_activation else "")
+        + config.output
         + (", augmented" if config.augment else "")
         + ", "
         + f"{config.cost}, {config.optimizer} lr {config.learning_rate:g} batch "
         f"{config.mini_batch_size}, {config.epochs} epochs, schedule {config.schedule}, "
         f"l2 {config.l2:g}, seed {config.seed if config.seed is not None else 'random'}"
+        + (f", gradients clipped to norm {config.clip_norm:g}" if config.clip_norm else "")
         + (f", first {config.limit_train} training images" if config.limit_train else "")
     )
 

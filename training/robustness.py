@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from nn_core.augmentation import SIDE, affine, blur, dilate, erode
 from nn_core.sequential import Sequential
+from nn_core.training_loop import TRAINING_BLAS_THREADS, limit_blas_threads
 
 Array = NDArray[np.float32]
 SEED = 20261201
@@ -90,11 +91,13 @@ def build_robustness_sets(images: Array, labels: NDArray[np.int64]) -> list[Robu
 
 def accuracies(network: Sequential, sets: list[RobustnessSet]) -> dict[str, float]:
     """Percent correct of ``network`` on each set, by name, and the mean of the distorted sets."""
-    scores = {
-        variant.name: 100.0
-        * float(np.mean(network.predict(variant.images).digits == variant.labels))
-        for variant in sets
-    }
+    # One BLAS thread, as in training: a recurrent network's per-step products are small.
+    with limit_blas_threads(TRAINING_BLAS_THREADS):
+        scores = {
+            variant.name: 100.0
+            * float(np.mean(network.predict(variant.images).digits == variant.labels))
+            for variant in sets
+        }
     distorted = [score for name, score in scores.items() if name != "clean"]
     scores["mean of the distorted sets"] = float(np.mean(distorted)) if distorted else 0.0
     return scores

@@ -28,7 +28,7 @@ from nn_core.hyperparameters import SEED_LIMIT
 from nn_core.mnist import MnistSplits, Split
 from nn_core.network import EpochReport, NeuralNetwork
 from nn_core.sequential import Sequential
-from nn_core.training_loop import LoopState
+from nn_core.training_loop import TRAINING_BLAS_THREADS, LoopState, limit_blas_threads
 from training import metrics
 from training.checkpoints import RunCheckpoint, save_checkpoint
 from training.config import TrainingConfig
@@ -242,16 +242,19 @@ def run_training(
     def epoch_hook(report: EpochReport) -> bool | None:
         nonlocal stopped_early, current_epoch
         current_epoch = report.epoch + 1
-        history.append(
-            {
-                "epoch": report.epoch,
-                "train_loss": float(report.train_loss),
-                "validation_accuracy": _opt_float(report.validation_accuracy),
-                "validation_loss": _opt_float(report.validation_loss),
-                "learning_rate": float(report.learning_rate),
-                "seconds": float(report.seconds),
-            }
-        )
+        entry: dict[str, Any] = {
+            "epoch": report.epoch,
+            "train_loss": float(report.train_loss),
+            "validation_accuracy": _opt_float(report.validation_accuracy),
+            "validation_loss": _opt_float(report.validation_loss),
+            "learning_rate": float(report.learning_rate),
+            "seconds": float(report.seconds),
+        }
+        if report.gradient_norm is not None:
+            # Only clipped runs measure it; other runs' history keeps its original keys.
+            entry["gradient_norm"] = float(report.gradient_norm)
+            entry["clipped_fraction"] = _opt_float(report.clipped_fraction)
+        history.append(entry)
         is_best = best.improves_on(report.validation_accuracy)
         if is_best:
             # A copy, because training goes on changing `network` in place.
@@ -315,8 +318,12 @@ def run_training(
             "training was interrupted before the first epoch finished", reason=stop_reason
         )
 
-    test_accuracy, test_loss, matrix = evaluate(best_network, splits.test)
-    train_prediction = best_network.predict(train_x)
+    # The final evaluation is capped at the training loop's BLAS threads too: a recurrent
+    # network's per-step products are small, and on a busy machine a second BLAS thread waiting
+    # for a core made the test and train passes of an LSTM take minutes instead of seconds.
+    with limit_blas_threads(TRAINING_BLAS_THREADS):
+        test_accuracy, test_loss, matrix = evaluate(best_network, splits.test)
+        train_prediction = best_network.predict(train_x)
     return TrainingResult(
         config=config,
         network=best_network,

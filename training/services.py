@@ -19,8 +19,10 @@ from training.artifacts import (
     write_model_files,
 )
 from training.config import (
+    ARCH_RECIPES,
     BEST_RECIPE,
     FAST_RECIPE,
+    RECIPE_FIELDS,
     SCHEDULE_CHOICES,
     ConfigError,
     TrainingConfig,
@@ -28,6 +30,7 @@ from training.config import (
     flag_for,
     frozen_specs,
     layers_from_text,
+    recipe_value,
 )
 from training.names import (
     NAME_PATTERN,
@@ -52,12 +55,14 @@ OUTPUT_SIZE = NUM_CLASSES
 """The old name of :data:`nn_core.constants.NUM_CLASSES` here."""
 
 __all__ = [
+    "ARCH_RECIPES",
     "BEST_RECIPE",
     "FAST_RECIPE",
     "IMAGE_SHAPE",
     "INPUT_SIZE",
     "NAME_PATTERN",
     "OUTPUT_SIZE",
+    "RECIPE_FIELDS",
     "SCHEDULE_CHOICES",
     "BatchCallback",
     "ConfigError",
@@ -81,6 +86,7 @@ __all__ = [
     "layers_from_text",
     "library_versions",
     "name_is_taken",
+    "recipe_value",
     "run_training",
     "write_model_files",
 ]

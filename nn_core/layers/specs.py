@@ -315,5 +315,10 @@ def describe_architecture(
 PRESETS: dict[str, str] = {
     "cnn": "conv5x5x32,pool2,conv5x5x64,pool2,dense128,dropout0.5,dense10",
     "cnn-small": "conv3x3x16,pool2,conv5x5x32,pool2,dense100,dropout0.3,dense10",
+    "rnn": "rnn128,dense10",
+    "lstm": "lstm128,dense10",
+    "gru": "gru128,dense10",
 }
-"""Named architectures for ``train_mnist --arch`` (docs/TRAINING.md has their measured results)."""
+"""Named architectures for ``train_mnist --arch`` (docs/TRAINING.md has their measured results).
+
+The recurrent ones read a digit as 28 rows of 28 pixels and classify it from the last state."""

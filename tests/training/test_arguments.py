@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from training.management.commands.train_mnist import Command, config_from_options
+from nn_core.layers import PRESETS
+from training.management.commands.train_mnist import Command, config_from_options, describe
 from training.services import (
+    ARCH_RECIPES,
     BEST_RECIPE,
     FAST_RECIPE,
     ConfigError,
@@ -99,3 +102,61 @@ def test_missing_mnist_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="HIPPO_MNIST_DIR"):
         call_command("train_mnist", "--output", str(tmp_path / "m"), verbosity=0)
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("arch", sorted(ARCH_RECIPES))
+def test_a_recurrent_preset_brings_its_architecture_and_recipe(arch: str) -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    config = config_from_options(vars(parser.parse_args(["--arch", arch])))
+    assert config.architecture == PRESETS[arch].replace(",", "-")
+    recipe = ARCH_RECIPES[arch]
+    for field, value in recipe.items():
+        assert getattr(config, field) == value
+    assert config.clip_norm is not None  # recurrent gradients can explode through time
+    assert config.layers is not None
+    assert config.layer_specs()[0] == {"type": "sequence"}
+
+
+def test_flags_override_a_preset_recipe_even_when_they_repeat_the_default() -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    arguments = ["--arch", "lstm", "--optimizer", "momentum", "--epochs", "2"]
+    arguments += ["--clip-norm", "1.5", "--learning-rate", "0.05"]
+    config = config_from_options(vars(parser.parse_args(arguments)))
+    # momentum and 0.05 are the fast recipe's defaults: given, they still win over the recipe.
+    assert (config.optimizer, config.learning_rate) == ("momentum", 0.05)
+    assert (config.epochs, config.clip_norm) == (2, 1.5)
+    assert config.mini_batch_size == ARCH_RECIPES["lstm"]["mini_batch_size"]
+
+
+def test_layers_take_the_plain_defaults_and_clip_norm_is_a_flag() -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    config = config_from_options(vars(parser.parse_args(["--layers", "gru16,dense10"])))
+    assert dataclasses.replace(config, layers=None) == FAST_RECIPE
+    config = config_from_options(vars(parser.parse_args(["--clip-norm", "3"])))
+    assert config == dataclasses.replace(FAST_RECIPE, clip_norm=3.0)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "inf"])
+def test_a_bad_clip_norm_is_refused_with_its_flag(value: str, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="--clip-norm must be a positive number"):
+        call_command("train_mnist", "--clip-norm", value, "--output", str(tmp_path), verbosity=0)
+
+
+def test_a_recurrent_network_is_described_without_the_unused_activation() -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    lstm = config_from_options(vars(parser.parse_args(["--arch", "lstm", "--seed", "1"])))
+    assert not lstm.uses_activation
+    assert describe(lstm).startswith("training lstm128-dense10 softmax, augmented, cross_entropy")
+    assert "gradients clipped to norm 5" in describe(lstm)
+    mlp = config_from_options(vars(parser.parse_args([])))
+    assert mlp.uses_activation
+    assert describe(mlp).startswith("training 784-100-10 relu/softmax, cross_entropy")
+
+
+def test_no_augment_switches_a_recipes_augmentation_off() -> None:
+    parser = Command().create_parser("manage.py", "train_mnist")
+    assert config_from_options(vars(parser.parse_args(["--arch", "gru"]))).augment is True
+    off = config_from_options(vars(parser.parse_args(["--arch", "gru", "--no-augment"])))
+    assert off.augment is False
+    assert config_from_options(vars(parser.parse_args(["--augment"]))).augment is True
+    assert config_from_options(vars(parser.parse_args(["--arch", "cnn"]))).augment is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,29 @@ from training import services
 from training.observers import RunObserver, observer_for
 from training.progress import EpochProgress, describe, report
 from training.services import (
+    ARCH_RECIPES,
     FAST_RECIPE,
+    RECIPE_FIELDS,
     ConfigError,
     NameTaken,
     NothingToSave,
     TrainingConfig,
     command_line_message,
+    flag_for,
+    recipe_value,
 )
 
 CHANCE_WARNING = 20.0  # percent test accuracy under which a run has learned close to nothing
+
+RECIPE_NOTE = ", or the --arch preset's recipe"
+"""Said in the help of every flag whose default a preset's recipe replaces."""
+
+
+def _recipe_text(recipe: dict[str, object]) -> str:
+    return ", ".join(
+        flag_for(field) if value is True else f"{flag_for(field)} {value}"
+        for field, value in recipe.items()
+    )
 
 
 def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAST_RECIPE) -> None:
@@ -52,12 +67,19 @@ def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAS
         default=None,
         choices=sorted(PRESETS),
         help="a preset architecture: "
-        + "; ".join(f"{name}: {text}" for name, text in sorted(PRESETS.items())),
+        + "; ".join(f"{name}: {text}" for name, text in sorted(PRESETS.items()))
+        + ". The recurrent presets (rnn, lstm, gru) also bring their training recipe ("
+        + "; ".join(
+            f"{name}: {_recipe_text(recipe)}" for name, recipe in sorted(ARCH_RECIPES.items())
+        )
+        + "); any flag given overrides it",
     )
     parser.add_argument(
         "--augment",
-        action="store_true",
-        help="distort every training batch (shift, rotation, scale, shear, stroke width, blur)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="distort every training batch (shift, rotation, scale, shear, stroke width, blur); "
+        f"--no-augment switches a recipe's augmentation off (default: off{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--dropout",
@@ -84,29 +106,33 @@ def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAS
         "--cost", default=defaults.cost, choices=COSTS, help="cost function (default: %(default)s)"
     )
     parser.add_argument(
-        "--epochs", type=int, default=defaults.epochs, help="epochs (default: %(default)s)"
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"epochs (default: {defaults.epochs}{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--learning-rate",
         "--eta",
         dest="learning_rate",
         type=float,
-        default=defaults.learning_rate,
-        help="learning rate η (default: %(default)s)",
+        default=None,
+        help=f"learning rate η (default: {defaults.learning_rate:g}{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--mini-batch-size",
         "--batch-size",
         dest="mini_batch_size",
         type=int,
-        default=defaults.mini_batch_size,
-        help="mini-batch size (default: %(default)s)",
+        default=None,
+        help=f"mini-batch size (default: {defaults.mini_batch_size}{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--optimizer",
-        default=defaults.optimizer,
+        default=None,
         choices=OPTIMIZERS,
-        help="sgd, momentum (SGD with momentum) or adam (default: %(default)s)",
+        help=f"sgd, momentum (SGD with momentum) or adam (default: {defaults.optimizer}"
+        f"{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--momentum",
@@ -117,14 +143,23 @@ def add_training_arguments(parser: CommandParser, defaults: TrainingConfig = FAS
     parser.add_argument(
         "--l2",
         type=float,
-        default=defaults.l2,
-        help="L2 weight decay λ (default: %(default)s)",
+        default=None,
+        help=f"L2 weight decay λ (default: {defaults.l2:g}{RECIPE_NOTE})",
+    )
+    parser.add_argument(
+        "--clip-norm",
+        type=float,
+        default=None,
+        metavar="TAU",
+        help="clip the gradients of every mini-batch to global norm TAU before the step "
+        "(recurrent networks, whose gradients can explode through time; default: no clipping"
+        f"{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--schedule",
-        default=defaults.schedule,
+        default=None,
         choices=services.SCHEDULE_CHOICES,
-        help="learning-rate schedule over the epochs (default: %(default)s)",
+        help=f"learning-rate schedule over the epochs (default: {defaults.schedule}{RECIPE_NOTE})",
     )
     parser.add_argument(
         "--seed",
@@ -159,20 +194,18 @@ def config_from_options(options: dict[str, Any]) -> TrainingConfig:
     config = TrainingConfig(
         layers=layers,
         dropout=options.get("dropout") or 0.0,
-        augment=bool(options.get("augment")),
         sizes=tuple(options["sizes"]),
         activation=options["activation"],
         output=options["output_layer"],
         cost=options["cost"],
-        epochs=options["epochs"],
-        mini_batch_size=options["mini_batch_size"],
-        learning_rate=options["learning_rate"],
-        optimizer=options["optimizer"],
         momentum=options["momentum"],
-        l2=options["l2"],
-        schedule=options["schedule"],
         seed=options["seed"],
         limit_train=options["limit_train"],
+        # A flag not given (None) takes the --arch preset's recipe, else the fast recipe's value.
+        **{
+            field: recipe_value(field, options.get(field), arch if not layers_text else None)
+            for field in RECIPE_FIELDS
+        },
     )
     try:
         config.validate()
