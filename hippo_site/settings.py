@@ -281,7 +281,7 @@ HIPPO_LOGIN_HASH_NICE = env_int("HIPPO_LOGIN_HASH_NICE", 10)
 HIPPO_TRUSTED_PROXIES = env_list("HIPPO_TRUSTED_PROXIES")
 AUTHENTICATION_BACKENDS = [
     "login_guard.backends.LoginLimitsBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "login_guard.backends.ModelBackend",
 ]
 # Django's default hasher (same algorithm name: existing hashes verify), hashing within the slots.
 PASSWORD_HASHERS = ["login_guard.hashers.BoundedPBKDF2PasswordHasher"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
@@ -230,34 +231,20 @@ def test_a_username_with_nul_or_too_long_is_counted_not_a_500() -> None:
 
 
 def wsgi_post(username: str, address: str) -> tuple[str, dict[str, str], bytes]:
-    """POST the log-in form through the project's WSGI application, without a CSRF token."""
-    from io import BytesIO
-    from urllib.parse import urlencode
+    """POST the log-in form through the whole middleware chain, without a CSRF token.
 
-    from hippo_site.wsgi import application
-
-    body = urlencode({"username": username, "password": PASSWORD}).encode()
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": LOGIN,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "REMOTE_ADDR": address,
-        "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": BytesIO(),
-    }
-    seen: dict[str, object] = {}
-
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: object = None
-    ) -> None:
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    answer = b"".join(application(environ, start_response))  # type: ignore[arg-type]
-    return str(seen["status"]), seen["headers"], answer  # type: ignore[return-value]
+    Django's test client enforcing CSRF, as a browser-less client would meet it: the view would
+    answer 403, so a 429 can only come from the gate at the top of the chain. (Calling the WSGI
+    application directly would also fire `request_finished`, which closes the test's database
+    connection on PostgreSQL.)
+    """
+    answer = Client(enforce_csrf_checks=True).post(
+        LOGIN,
+        urlencode({"username": username, "password": PASSWORD}),
+        content_type="application/x-www-form-urlencoded",  # as the admin's form sends it
+        REMOTE_ADDR=address,
+    )
+    return f"{answer.status_code} {answer.reason_phrase}", dict(answer.headers), answer.content
 
 
 def test_the_gate_refuses_known_lockouts_before_csrf_and_the_form(admin_user: None) -> None:
